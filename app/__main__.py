@@ -1,0 +1,24 @@
+"""`python -m app`: serve with uvicorn on HOST:PORT."""
+
+import uvicorn
+
+from app.settings import Settings
+
+
+def main() -> None:
+    settings = Settings.from_env()
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        proxy_headers=False,
+        server_header=False,
+        h11_max_incomplete_event_size=16 * 1024,
+        timeout_graceful_shutdown=10,
+    )
+
+
+if __name__ == "__main__":
+    main()

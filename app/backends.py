@@ -1,0 +1,197 @@
+"""The only code that talks to a database driver at serve time. Three backends, one interface:
+`await backend.fetch_all(sql, params)` returns rows as dicts. SQL uses `?` placeholders and
+the subset of SQL that SQLite, PostgreSQL and DuckDB share."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+Row = dict[str, Any]
+
+SQLITE_FILE = "racing.sqlite"
+MANIFEST_FILE = "manifest.json"
+
+
+class BackendUnavailable(Exception):
+    """The database cannot answer now (down, timed out, or nothing loaded)."""
+
+
+@runtime_checkable
+class Backend(Protocol):
+    name: str
+    data_version: str
+    manifest: dict
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    async def served_version(self) -> str:
+        """The data version the database holds right now; raises BackendUnavailable."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+def _rows(description: Sequence[Sequence[Any]], values: list[tuple]) -> list[Row]:
+    names = [column[0] for column in description]
+    return [dict(zip(names, row, strict=True)) for row in values]
+
+
+def current_version_dir(artifacts_dir: Path) -> Path:
+    current = artifacts_dir / "current"
+    if not (current / MANIFEST_FILE).is_file():
+        raise BackendUnavailable(
+            f"no artifacts at {current}; run `just build-artifacts` and `just load`"
+        )
+    return current.resolve()
+
+
+class SqliteBackend:
+    """The SQLite load target of artifacts/current, opened read-only and immutable."""
+
+    name = "sqlite"
+
+    def __init__(self, artifacts_dir: Path) -> None:
+        version_dir = current_version_dir(artifacts_dir)
+        path = version_dir / SQLITE_FILE
+        if not path.is_file():
+            raise BackendUnavailable(f"{path} is missing; run `just load sqlite`")
+        # immutable=1: the file never changes once written, so SQLite skips locking entirely.
+        self._con = sqlite3.connect(
+            f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False
+        )
+        self._con.execute("pragma query_only = on")
+        row = self._con.execute("select value from meta where key = 'manifest'").fetchone()
+        self.manifest = json.loads(row[0])
+        self.data_version = self.manifest["data_version"]
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        cursor = self._con.execute(sql, params)
+        return _rows(cursor.description, cursor.fetchall())
+
+    async def served_version(self) -> str:
+        row = self._con.execute("select value from meta where key = 'data_version'").fetchone()
+        return row[0]
+
+    async def close(self) -> None:
+        self._con.close()
+
+
+class ParquetBackend:
+    """DuckDB over the Parquet files of artifacts/current: read once into memory at start,
+    external access then switched off, no extension ever installed or loaded."""
+
+    name = "parquet"
+
+    def __init__(self, artifacts_dir: Path) -> None:
+        import duckdb
+
+        version_dir = current_version_dir(artifacts_dir)
+        self.manifest = json.loads((version_dir / MANIFEST_FILE).read_text())
+        self.data_version = self.manifest["data_version"]
+        self._con = duckdb.connect(
+            ":memory:",
+            config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+        )
+        for name, mart in self.manifest["marts"].items():
+            path = str(version_dir / mart["file"])
+            self._con.execute(f'create table "{name}" as select * from read_parquet(?)', [path])
+        self._con.execute("set enable_external_access = false")
+        self._con.execute("set lock_configuration = true")
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        cursor = self._con.execute(sql, params)
+        return _rows(cursor.description, cursor.fetchall())
+
+    async def served_version(self) -> str:
+        return self.data_version
+
+    async def close(self) -> None:
+        self._con.close()
+
+
+class PostgresBackend:
+    """A pool of read-only connections to the schema `racing.current` points at."""
+
+    name = "postgres"
+
+    def __init__(self, url: str, statement_timeout_ms: int, pool_size: int) -> None:
+        self._url = url
+        self._timeout_ms = statement_timeout_ms
+        self._pool_size = pool_size
+        self._pool = None
+        self.manifest: dict = {}
+        self.data_version = ""
+        self.schema = ""
+
+    async def open(self) -> None:
+        import psycopg
+        from psycopg_pool import AsyncConnectionPool
+
+        timeout_s = self._timeout_ms / 1000
+        try:
+            async with await psycopg.AsyncConnection.connect(
+                self._url, connect_timeout=max(1, int(timeout_s)), autocommit=True
+            ) as con:
+                cur = await con.execute("select data_version, schema_name from racing.current")
+                row = await cur.fetchone()
+                if row is None:
+                    raise BackendUnavailable("nothing loaded; run `just load postgres`")
+                self.data_version, self.schema = row
+                cur = await con.execute(
+                    f'select value from "{self.schema}".meta where key = %s', ["manifest"]
+                )
+                self.manifest = json.loads((await cur.fetchone())[0])
+        except psycopg.Error as exc:
+            raise BackendUnavailable(f"PostgreSQL: {exc}") from exc
+        options = (
+            f"-c default_transaction_read_only=on -c statement_timeout={self._timeout_ms} "
+            f"-c search_path={self.schema}"
+        )
+        self._pool = AsyncConnectionPool(
+            self._url,
+            min_size=1,
+            max_size=self._pool_size,
+            kwargs={
+                "autocommit": True,
+                "options": options,
+                "connect_timeout": max(1, int(timeout_s)),
+            },
+            timeout=timeout_s,
+            open=False,
+        )
+        await self._pool.open(wait=False)
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        import psycopg
+        from psycopg_pool import PoolTimeout
+
+        try:
+            async with self._pool.connection() as con:
+                cur = await con.execute(sql.replace("?", "%s"), params, prepare=True)
+                return _rows(cur.description, await cur.fetchall())
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            raise BackendUnavailable(f"PostgreSQL unavailable: {exc}") from exc
+
+    async def served_version(self) -> str:
+        rows = await self.fetch_all("select value from meta where key = 'data_version'")
+        return rows[0]["value"]
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+
+
+async def open_backend(settings) -> Backend:
+    if settings.backend == "sqlite":
+        return SqliteBackend(settings.artifacts_dir)
+    if settings.backend == "parquet":
+        return ParquetBackend(settings.artifacts_dir)
+    backend = PostgresBackend(
+        settings.database_url, settings.statement_timeout_ms, settings.pool_size
+    )
+    await backend.open()
+    return backend

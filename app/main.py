@@ -1,0 +1,156 @@
+"""`create_app(settings)`: the Litestar application. Nothing happens at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, get
+from litestar.config.compression import CompressionConfig
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Contact, License, Tag
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.response import Redirect
+from litestar.types import Message, Receive, Scope, Send
+
+from app.backends import Backend, open_backend
+from app.http import EXCEPTION_HANDLERS, ResponseCache, etag_middleware_factory
+from app.routes.circuits import CircuitController
+from app.routes.drivers import DriverController
+from app.routes.meta import MetaController
+from app.settings import Settings
+
+API_DESCRIPTION = """\
+Formula 1 history (1950 to today) as precomputed, documented statistics: careers, seasons,
+circuits and lap records, computed once per data version from the Ergast-format data set.
+
+Every response carries `X-Data-Version`; GET responses carry an `ETag` and answer
+`If-None-Match` with 304. Errors are RFC 9457 `application/problem+json` documents.
+Data: Ergast / Jolpica (non-commercial use; attribute "Ergast / Jolpica").
+"""
+
+
+class MetricsController(PrometheusController):
+    path = "/metrics"
+    include_in_schema = False
+
+
+@get("/docs", include_in_schema=False, opt={"cache": False})
+async def docs_redirect() -> Redirect:
+    return Redirect("/schema/swagger")
+
+
+@get("/redoc", include_in_schema=False, opt={"cache": False})
+async def redoc_redirect() -> Redirect:
+    return Redirect("/schema/redoc")
+
+
+class RacingApp(Litestar):
+    """Litestar, answering HEAD for every GET route: the request is routed as GET and the
+    body is dropped on the way out, so headers (ETag, Content-Length) match the GET."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "HEAD":
+            scope = {**scope, "method": "GET"}  # type: ignore[typeddict-item]
+            get_send = send
+
+            async def send(message: Message) -> None:
+                if message["type"] == "http.response.body":
+                    message = {**message, "body": b""}  # type: ignore[typeddict-item]
+                await get_send(message)
+
+        await super().__call__(scope, receive, send)
+
+
+def provide_backend(state: State) -> Backend:
+    return state.backend
+
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        backend = await open_backend(settings)
+        app.state.backend = backend
+        app.state.data_version = backend.data_version
+        app.state.response_cache = (
+            ResponseCache(settings.response_cache_entries) if settings.response_cache else None
+        )
+        try:
+            yield
+        finally:
+            await backend.close()
+
+    async def add_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        headers = message.setdefault("headers", [])
+        if not any(name == b"x-data-version" for name, _ in headers):
+            version = getattr(scope["app"].state, "data_version", None) or "none"
+            headers.append((b"x-data-version", version.encode()))
+            headers.extend(SECURITY_HEADERS)
+
+    try:
+        import brotli  # noqa: F401
+
+        compression = CompressionConfig(
+            backend="brotli", brotli_gzip_fallback=True, minimum_size=1024
+        )
+    except ImportError:
+        compression = CompressionConfig(backend="gzip", minimum_size=1024)
+
+    return RacingApp(
+        route_handlers=[
+            DriverController,
+            CircuitController,
+            MetaController,
+            MetricsController,
+            docs_redirect,
+            redoc_redirect,
+        ],
+        dependencies={"backend": Provide(provide_backend, sync_to_thread=False)},
+        lifespan=[lifespan],
+        state=State({"settings": settings}),
+        middleware=[
+            etag_middleware_factory,
+            PrometheusConfig(
+                app_name="racing_api", prefix="racing_api", group_path=True
+            ).middleware,
+        ],
+        before_send=[add_headers],
+        exception_handlers=EXCEPTION_HANDLERS,
+        compression_config=compression,
+        cors_config=CORSConfig(
+            allow_origins=["*"],
+            allow_methods=["GET", "HEAD", "OPTIONS"],
+            expose_headers=["ETag", "X-Data-Version", "Link"],
+            max_age=86400,
+        ),
+        openapi_config=OpenAPIConfig(
+            title="Racing Data API",
+            version="1.0.0",
+            description=API_DESCRIPTION,
+            contact=Contact(name="Racing Data API"),
+            license=License(name="MIT", identifier="MIT"),
+            tags=[
+                Tag(name="drivers", description="Careers and seasons"),
+                Tag(name="circuits", description="Circuits, races held and lap records"),
+                Tag(name="meta", description="Data version, health and readiness"),
+            ],
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin(), RedocRenderPlugin()],
+        ),
+        debug=False,
+    )

@@ -1,0 +1,160 @@
+"""Response types. Each Struct's fields are columns of the mart it is named after (the artifact
+contract in transforms/sql/marts); the API adds nothing that is not computed at build time."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Generic, TypeVar
+
+import msgspec
+
+T = TypeVar("T")
+
+
+class Struct(msgspec.Struct, frozen=True, kw_only=True):
+    pass
+
+
+class DriverSummary(Struct):
+    """A driver's career (mart `driver_summary`)."""
+
+    driver_id: int
+    driver_ref: str
+    code: str | None
+    number: int | None
+    forename: str | None
+    surname: str
+    full_name: str
+    date_of_birth: datetime.date | None
+    nationality: str | None
+    url: str | None
+    races_entered: int
+    races_started: int
+    wins: int
+    podiums: int
+    poles: int
+    fastest_laps: int | None
+    points: float
+    championships: int
+    seasons: int
+    first_race_id: int | None
+    first_race_year: int | None
+    first_race_name: str | None
+    last_race_id: int | None
+    last_race_year: int | None
+    last_race_name: str | None
+    best_finish: int | None
+
+
+class ConstructorRef(Struct):
+    constructor_id: int
+    constructor_ref: str
+    name: str
+
+
+class DriverSeason(Struct):
+    """A driver's season (mart `driver_season`)."""
+
+    driver_id: int
+    season: int
+    driver_ref: str
+    full_name: str
+    races_entered: int
+    races_started: int
+    wins: int
+    podiums: int
+    poles: int
+    fastest_laps: int | None
+    points: float
+    championship_position: int | None
+    championship_points: float | None
+    champion: bool
+    constructors: list[ConstructorRef]
+
+
+class CircuitSummary(Struct):
+    """A circuit, its races and its lap record (mart `circuit_summary`)."""
+
+    circuit_id: int
+    circuit_ref: str
+    name: str
+    location: str | None
+    country: str | None
+    lat: float | None
+    lng: float | None
+    alt: int | None
+    url: str | None
+    races_held: int
+    first_year: int | None
+    last_year: int | None
+    lap_record_time_ms: int | None
+    lap_record_time: str | None
+    lap_record_driver_id: int | None
+    lap_record_driver_ref: str | None
+    lap_record_driver_name: str | None
+    lap_record_race_id: int | None
+    lap_record_year: int | None
+    lap_record_lap: int | None
+    most_wins_driver_id: int | None
+    most_wins_driver_ref: str | None
+    most_wins_driver_name: str | None
+    most_wins_count: int | None
+
+
+class CircuitFastestLap(Struct):
+    """The fastest lap of one race held at a circuit (mart `circuit_fastest_lap`)."""
+
+    circuit_id: int
+    race_id: int
+    season: int
+    round: int
+    race_name: str
+    race_date: datetime.date | None
+    fastest_lap_time_ms: int | None
+    fastest_lap_time: str | None
+    fastest_lap_lap: int | None
+    fastest_lap_driver_id: int | None
+    fastest_lap_driver_ref: str | None
+    fastest_lap_driver_name: str | None
+
+
+class Page(Struct, Generic[T]):
+    """One page of a list; `total` counts every match, `limit`/`offset` echo the request."""
+
+    data: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class Coverage(Struct):
+    seasons: list[int]
+    seasons_with_results: list[int]
+    complete_seasons: list[int]
+    lap_data_seasons: list[int]
+    fastest_lap_seasons: list[int]
+    races_with_results: int
+    files_present: list[str]
+    optional_files_missing: list[str]
+    optional_files: list[str]
+
+
+class Meta(Struct):
+    """What is being served: the data version, when it was built, coverage and row counts."""
+
+    data_version: str
+    built_at: str
+    schema_version: int
+    backend: str
+    coverage: Coverage
+    row_counts: dict[str, int]
+
+
+class Health(Struct):
+    status: str
+
+
+class Ready(Struct):
+    status: str
+    data_version: str
+    backend: str

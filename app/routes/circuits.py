@@ -1,0 +1,90 @@
+"""/circuits: circuits, their races and lap records."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from litestar import Controller, Request, Response, get
+from litestar.params import Parameter
+
+from app import queries
+from app.http import PROBLEM_RESPONSES, not_found
+from app.models import CircuitFastestLap, CircuitSummary, Page
+from app.routes.common import BackendDep, Limit, Offset, link_header
+
+CircuitSort = Literal[tuple(s for field in queries.CIRCUIT_SORTS for s in (field, f"-{field}"))]  # type: ignore[valid-type]
+CircuitIdent = Annotated[
+    str,
+    Parameter(
+        description="Numeric circuit_id or circuit_ref (`14` and `monza` are the same circuit)",
+        min_length=1,
+        max_length=64,
+    ),
+]
+
+
+class CircuitController(Controller):
+    path = "/circuits"
+    tags = ["circuits"]
+
+    @get(
+        "/",
+        operation_id="listCircuits",
+        summary="List circuits with races held and lap records",
+        responses=PROBLEM_RESPONSES,
+    )
+    async def list_circuits(
+        self,
+        request: Request,
+        backend: BackendDep,
+        limit: Limit = 50,
+        offset: Offset = 0,
+        sort: Annotated[
+            CircuitSort,
+            Parameter(description="Field to sort by; prefix `-` for descending. Ties: circuit_id."),
+        ] = "circuit_id",
+        country: Annotated[
+            str | None, Parameter(description="Exact country, any case (`Italy`)", max_length=64)
+        ] = None,
+        q: Annotated[
+            str | None,
+            Parameter(
+                description="Case- and accent-insensitive search in name, ref, location, country",
+                min_length=1,
+                max_length=64,
+            ),
+        ] = None,
+    ) -> Response[Page[CircuitSummary]]:
+        """A page of circuit summaries, filtered and sorted."""
+        page = await queries.list_circuits(
+            backend, limit=limit, offset=offset, sort=sort, country=country, q=q
+        )
+        return Response(page, headers=link_header(request, page))
+
+    @get(
+        "/{circuit:str}",
+        operation_id="getCircuit",
+        summary="Get one circuit with its lap record",
+        responses=PROBLEM_RESPONSES,
+    )
+    async def get_circuit(self, backend: BackendDep, circuit: CircuitIdent) -> CircuitSummary:
+        """One circuit, by numeric id or circuit_ref."""
+        found = await queries.get_circuit(backend, circuit)
+        if found is None:
+            raise not_found("circuit", circuit)
+        return found
+
+    @get(
+        "/{circuit:str}/fastest-laps",
+        operation_id="listCircuitFastestLaps",
+        summary="List the fastest lap of every race held at a circuit",
+        responses=PROBLEM_RESPONSES,
+    )
+    async def list_circuit_fastest_laps(
+        self, backend: BackendDep, circuit: CircuitIdent
+    ) -> list[CircuitFastestLap]:
+        """Year by year, so the record's history (and layout changes) can be seen."""
+        found = await queries.get_circuit(backend, circuit)
+        if found is None:
+            raise not_found("circuit", circuit)
+        return await queries.circuit_fastest_laps(backend, found.circuit_id)

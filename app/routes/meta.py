@@ -1,0 +1,55 @@
+"""/meta, /health and /ready."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, Response, get
+from litestar.datastructures import State
+
+from app.backends import Backend, BackendUnavailable
+from app.http import PROBLEM_RESPONSES, UNAVAILABLE
+from app.models import Coverage, Health, Meta, Ready
+from app.routes.common import BackendDep
+
+
+class MetaController(Controller):
+    tags = ["meta"]
+
+    @get(
+        "/meta",
+        operation_id="getMeta",
+        summary="What is being served",
+        responses=PROBLEM_RESPONSES,
+    )
+    async def get_meta(self, backend: BackendDep) -> Meta:
+        """Data version, build time, coverage, row counts and the backend in use."""
+        manifest = backend.manifest
+        return Meta(
+            data_version=manifest["data_version"],
+            built_at=manifest["built_at"],
+            schema_version=manifest["schema_version"],
+            backend=backend.name,
+            coverage=msgspec.convert(manifest["coverage"], Coverage),
+            row_counts={name: mart["rows"] for name, mart in manifest["marts"].items()},
+        )
+
+    @get("/health", operation_id="getHealth", summary="The process is up", opt={"cache": False})
+    async def health(self) -> Health:
+        """Always 200 while the process runs; it touches no database."""
+        return Health(status="ok")
+
+    @get(
+        "/ready",
+        operation_id="getReady",
+        summary="The backend answers with the expected data version",
+        responses={503: UNAVAILABLE},
+        opt={"cache": False},
+        cache_control=None,
+    )
+    async def ready(self, state: State) -> Response[Ready]:
+        """200 when the database answers and serves the manifest's data_version, else 503."""
+        backend: Backend = state.backend
+        served = await backend.served_version()
+        if served != backend.data_version:
+            raise BackendUnavailable(f"database serves {served}, expected {backend.data_version}")
+        return Response(Ready(status="ready", data_version=served, backend=backend.name))

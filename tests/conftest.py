@@ -1,0 +1,130 @@
+"""Shared fixtures: the generated sample built once per session, the real data set when it is
+present, and a PostgreSQL database per test worker.
+
+Tests that need the real data (../shared/data/f1) or PostgreSQL skip, saying why, on a machine
+without them; with CI=true they fail instead, so CI can never pass by skipping."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from transforms.build import BuildResult, build
+from transforms.load_sqlite import load_sqlite
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL_DATA = Path(os.environ.get("RACING_REAL_DATA", ROOT.parent / "shared" / "data" / "f1"))
+TEST_DATABASE_URL = os.environ.get(
+    "RACING_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def unavailable(reason: str) -> None:
+    """Skip locally; fail in CI, where every dependency must be present."""
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+def quiet(_message: str) -> None:
+    pass
+
+
+@pytest.fixture(scope="session")
+def sample_csvs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from transforms import sample
+
+    directory = tmp_path_factory.mktemp("sample-csv")
+    sample.generate(directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory: pytest.TempPathFactory, sample_csvs: Path) -> BuildResult:
+    """The sample built into its own artifacts directory, with the SQLite load done."""
+    artifacts = tmp_path_factory.mktemp("sample-artifacts")
+    result = build(sample_csvs, artifacts, quiet)
+    load_sqlite(result.directory, quiet)
+    return result
+
+
+@pytest.fixture(scope="session")
+def real_data() -> Path:
+    if not (REAL_DATA / "results.csv").is_file():
+        unavailable(f"the real Ergast data set is not at {REAL_DATA}")
+    return REAL_DATA
+
+
+@pytest.fixture(scope="session")
+def real_build(tmp_path_factory: pytest.TempPathFactory, real_data: Path) -> BuildResult:
+    artifacts = tmp_path_factory.mktemp("real-artifacts")
+    result = build(real_data, artifacts, quiet)
+    load_sqlite(result.directory, quiet)
+    return result
+
+
+@pytest.fixture(scope="session")
+def postgres_url(worker_id: str) -> Iterator[str]:
+    """A database of this test worker's own, created fresh and dropped at the end."""
+    try:
+        import psycopg
+
+        admin = psycopg.connect(TEST_DATABASE_URL, autocommit=True, connect_timeout=3)
+    except Exception as exc:  # any failure to connect means "no server here"
+        unavailable(f"PostgreSQL is not reachable at {TEST_DATABASE_URL}: {exc}")
+    name = f"racing_test_{worker_id}_{os.getpid()}"
+    admin.execute(f"drop database if exists {name}")
+    admin.execute(f"create database {name}")
+    base, _, _ = TEST_DATABASE_URL.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin.execute(f"drop database if exists {name} with (force)")
+        admin.close()
+
+
+@pytest.fixture(scope="session")
+def worker_id(request: pytest.FixtureRequest) -> str:
+    """pytest-xdist's worker id, or 'main' without xdist."""
+    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+
+
+BACKENDS = ("sqlite", "parquet", "postgres")
+
+
+@pytest.fixture(scope="session")
+def sample_postgres(sample_build: BuildResult, postgres_url: str) -> str:
+    from transforms.load_postgres import load_postgres
+
+    load_postgres(sample_build.directory, postgres_url, quiet)
+    return postgres_url
+
+
+def make_client(backend: str, artifacts: Path, request: pytest.FixtureRequest):
+    from litestar.testing import TestClient
+
+    from app.main import create_app
+    from app.settings import Settings
+
+    database_url = TEST_DATABASE_URL
+    if backend == "postgres":
+        database_url = request.getfixturevalue("sample_postgres")
+    settings = Settings(backend=backend, artifacts_dir=artifacts, database_url=database_url)
+    return TestClient(create_app(settings))
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def client(request: pytest.FixtureRequest, sample_build: BuildResult):
+    """An in-process client of the app over the sample data, once per backend."""
+    with make_client(request.param, sample_build.directory.parent, request) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def sqlite_client(request: pytest.FixtureRequest, sample_build: BuildResult):
+    with make_client("sqlite", sample_build.directory.parent, request) as test_client:
+        yield test_client

@@ -1,0 +1,48 @@
+"""schemathesis over every operation, in process, valid and invalid inputs (positive and
+negative generation), all its checks: no 5xx, every response conforms to the schema (status
+codes, content types, bodies and headers)."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from schemathesis.generation import GenerationMode
+from hypothesis import HealthCheck, given, settings
+
+from tests.conftest import make_client
+
+EXAMPLES_PER_OPERATION = 100
+
+
+@pytest.fixture(scope="module")
+def api_schema(request, sample_build):
+    with make_client("sqlite", sample_build.directory.parent, request) as test_client:
+        yield schemathesis.openapi.from_asgi("/schema/openapi.json", test_client.app)
+
+
+def test_every_operation_conforms(api_schema):
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    assert len(operations) >= 9
+    statuses: set[int] = set()
+    for operation in operations:
+
+        strategy = operation.as_strategy(GenerationMode.POSITIVE) | operation.as_strategy(
+            GenerationMode.NEGATIVE
+        )
+
+        @given(case=strategy)
+        @settings(
+            max_examples=EXAMPLES_PER_OPERATION,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        def check(case):
+            statuses.add(case.call_and_validate().status_code)
+
+        try:
+            check()
+        except Exception as exc:
+            raise AssertionError(f"{operation.label}: {exc}") from exc
+    assert {200, 400, 404} <= statuses, "the fuzzing reached real data and real errors"
+    assert not any(status >= 500 for status in statuses)

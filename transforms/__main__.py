@@ -1,0 +1,5 @@
+import sys
+
+from transforms.cli import main
+
+sys.exit(main())

@@ -1,0 +1,121 @@
+"""Versioned artifacts: artifacts/<data_version>/<mart>.parquet + manifest.json, published
+atomically, with artifacts/current pointing at the version to serve."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+from pathlib import Path
+
+import duckdb
+import pyarrow
+import pyarrow.parquet as pq
+
+from transforms.runner import Model
+
+SCHEMA_VERSION = 1
+MANIFEST = "manifest.json"
+CURRENT = "current"
+
+
+def data_version(input_sha256: dict[str, str], transform_sha256: str) -> str:
+    """Content-derived: the same inputs and SQL give the same version."""
+    digest = hashlib.sha256(f"schema {SCHEMA_VERSION}\ntransform {transform_sha256}\n".encode())
+    for name in sorted(input_sha256):
+        digest.update(f"{name} {input_sha256[name]}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_parquet(con: duckdb.DuckDBPyConnection, mart: Model, directory: Path) -> dict:
+    path = directory / f"{mart.name}.parquet"
+    order = ", ".join(mart.key)
+    con.execute(
+        f"copy (select * from {mart.name} order by {order}) to '{path}' "
+        "(format parquet, compression zstd, row_group_size 100000)"
+    )
+    schema = pq.read_schema(path)
+    return {
+        "file": path.name,
+        "grain": mart.grain,
+        "key": list(mart.key),
+        "rows": pq.ParquetFile(path).metadata.num_rows,
+        "bytes": path.stat().st_size,
+        "sha256": sha256_file(path),
+        "columns": [{"name": f.name, "type": str(f.type)} for f in schema],
+    }
+
+
+def tool_versions() -> dict[str, str]:
+    return {
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "pyarrow": pyarrow.__version__,
+    }
+
+
+def publish(artifacts_dir: Path, version: str, write: callable) -> tuple[Path, bool]:
+    """Write a version into a temporary directory inside artifacts_dir, rename it into place,
+    then switch `current`. Returns (version directory, whether it was newly written).
+
+    A version that already exists is not rewritten (same inputs, same bytes): only `current`
+    moves. A failure before the rename leaves no trace but a removed temporary directory."""
+    artifacts_dir.mkdir(parents=True, exist_ok=True)
+    final = artifacts_dir / version
+    created = False
+    if not (final / MANIFEST).is_file():
+        staging = Path(tempfile.mkdtemp(prefix=f".build-{version}-", dir=artifacts_dir))
+        try:
+            write(staging)
+            staging.chmod(0o755)  # mkdtemp makes it 0700; the server may run as another user
+            _fsync_dir(staging)
+            if final.exists():  # a directory without a manifest is debris of an older failure
+                shutil.rmtree(final)
+            os.rename(staging, final)
+            created = True
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    switch_current(artifacts_dir, version)
+    return final, created
+
+
+def switch_current(artifacts_dir: Path, version: str) -> None:
+    """Atomically repoint artifacts/current (a relative symlink) at a version."""
+    link = artifacts_dir / CURRENT
+    tmp = artifacts_dir / f".current-{os.getpid()}"
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(version)
+    os.replace(tmp, link)
+    _fsync_dir(artifacts_dir)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_manifest(version_dir: Path) -> dict:
+    return json.loads((version_dir / MANIFEST).read_text())
+
+
+def write_manifest(directory: Path, manifest: dict) -> None:
+    (directory / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n")
+
+
+def now_utc() -> str:
+    return datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()

@@ -1,0 +1,82 @@
+"""Command line: `python -m transforms build|load|sample`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from transforms.raw import InputError
+from transforms.runner import AuditError
+
+DEFAULT_ARTIFACTS = Path("artifacts")
+DEFAULT_RAW = Path("data/raw")
+DEFAULT_SAMPLE = Path("data/sample")
+DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def _default_source(quiet: bool) -> Path:
+    """data/raw when it holds CSVs, else the generated sample (generated on first use)."""
+    if any(DEFAULT_RAW.glob("*.csv")):
+        return DEFAULT_RAW
+    from transforms import sample
+
+    if not (DEFAULT_SAMPLE / "results.csv").is_file():
+        sample.generate(DEFAULT_SAMPLE)
+        if not quiet:
+            print(f"generated sample data in {DEFAULT_SAMPLE}")
+    return DEFAULT_SAMPLE
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m transforms")
+    parser.add_argument("--artifacts", type=Path, default=DEFAULT_ARTIFACTS)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    build_p = sub.add_parser("build", help="build versioned Parquet artifacts from Ergast CSVs")
+    build_p.add_argument("source", nargs="?", type=Path, help="directory of Ergast-format CSVs")
+    build_p.add_argument("--quiet", "-q", action="store_true", help="print only errors")
+
+    load_p = sub.add_parser("load", help="load artifacts/current into SQLite or PostgreSQL")
+    load_p.add_argument("target", choices=["sqlite", "postgres"])
+    load_p.add_argument("--database-url", default=None, help="PostgreSQL URL")
+    load_p.add_argument("--quiet", "-q", action="store_true")
+
+    sample_p = sub.add_parser("sample", help="write the generated sample CSVs")
+    sample_p.add_argument("out", type=Path)
+    sample_p.add_argument("--seed", type=int, default=1)
+
+    args = parser.parse_args(argv)
+    log = (lambda _msg: None) if getattr(args, "quiet", False) else print
+    try:
+        if args.command == "build":
+            from transforms.build import build
+
+            source = args.source or _default_source(args.quiet)
+            build(source, args.artifacts, log)
+        elif args.command == "load":
+            current = args.artifacts / "current"
+            if not (current / "manifest.json").is_file():
+                raise InputError(
+                    str(current), "no built artifacts; run `just build-artifacts` first"
+                )
+            if args.target == "sqlite":
+                from transforms.load_sqlite import load_sqlite
+
+                load_sqlite(current.resolve(), log)
+            else:
+                from transforms.load_postgres import load_postgres
+
+                url = args.database_url or os.environ.get(
+                    "RACING_DATABASE_URL", DEFAULT_DATABASE_URL
+                )
+                load_postgres(current.resolve(), url, log)
+        else:
+            from transforms import sample
+
+            sample.generate(args.out, seed=args.seed)
+    except (InputError, AuditError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0

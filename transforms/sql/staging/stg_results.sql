@@ -1,0 +1,21 @@
+-- grain: one row per car classified (or not) in a Grand Prix; shared drives give a driver two rows
+select
+    resultId as result_id,
+    raceId as race_id,
+    driverId as driver_id,
+    constructorId as constructor_id,
+    number,
+    grid,
+    position,
+    positionText as position_text,
+    positionOrder as position_order,
+    points,
+    laps,
+    time,
+    milliseconds as time_ms,
+    fastestLap as fastest_lap,
+    rank as fastest_lap_rank,
+    fastestLapTime as fastest_lap_time,
+    duration_ms(fastestLapTime) as fastest_lap_time_ms,
+    statusId as status_id,
+from raw_results
