@@ -20,8 +20,12 @@ from litestar.types import Message, Receive, Scope, Send
 from app.backends import Backend, open_backend
 from app.http import EXCEPTION_HANDLERS, ResponseCache, etag_middleware_factory
 from app.routes.circuits import CircuitController
+from app.routes.common import document_csv
+from app.routes.constructors import ConstructorController
 from app.routes.drivers import DriverController
 from app.routes.meta import MetaController
+from app.routes.races import RaceController
+from app.routes.seasons import SeasonController
 from app.settings import Settings
 
 API_DESCRIPTION = """\
@@ -111,10 +115,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
     except ImportError:
         compression = CompressionConfig(backend="gzip", minimum_size=1024)
 
-    return RacingApp(
+    app = RacingApp(
         route_handlers=[
             DriverController,
             CircuitController,
+            ConstructorController,
+            SeasonController,
+            RaceController,
             MetaController,
             MetricsController,
             docs_redirect,
@@ -147,6 +154,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             tags=[
                 Tag(name="drivers", description="Careers and seasons"),
                 Tag(name="circuits", description="Circuits, races held and lap records"),
+                Tag(name="constructors", description="Teams, their seasons and titles"),
+                Tag(name="seasons", description="Calendars, champions and standings"),
+                Tag(name="races", description="Races and full classifications"),
                 Tag(name="meta", description="Data version, health and readiness"),
             ],
             path="/schema",
@@ -154,3 +164,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=False,
     )
+    document_csv(app.openapi_schema)
+    return app

@@ -158,3 +158,159 @@ class Ready(Struct):
     status: str
     data_version: str
     backend: str
+
+
+class DriverRef(Struct):
+    driver_id: int
+    driver_ref: str
+    name: str
+
+
+class ConstructorSummary(Struct):
+    """A constructor's history (mart `constructor_summary`)."""
+
+    constructor_id: int
+    constructor_ref: str
+    name: str
+    nationality: str | None
+    url: str | None
+    races_entered: int
+    wins: int
+    podiums: int
+    poles: int
+    points: float
+    championships: int
+    drivers_fielded: int
+    seasons: int
+    first_season: int | None
+    last_season: int | None
+
+
+class ConstructorSeason(Struct):
+    """A constructor's season (mart `constructor_season`); also a constructors' standings line."""
+
+    constructor_id: int
+    season: int
+    constructor_ref: str
+    name: str
+    races_entered: int
+    wins: int
+    podiums: int
+    poles: int
+    points: float
+    championship_position: int | None
+    championship_points: float | None
+    champion: bool
+    drivers_fielded: int
+    drivers: list[DriverRef]
+
+
+class SeasonSummary(Struct):
+    """A season: rounds, races held and, once complete, its champions (mart `season_summary`)."""
+
+    season: int
+    url: str | None
+    rounds: int
+    races_held: int
+    complete: bool
+    champion_driver_id: int | None
+    champion_driver_ref: str | None
+    champion_driver_name: str | None
+    champion_driver_points: float | None
+    champion_constructor_id: int | None
+    champion_constructor_ref: str | None
+    champion_constructor_name: str | None
+    champion_constructor_points: float | None
+
+
+class Race(Struct):
+    """A race on the calendar, held or scheduled (mart `race`)."""
+
+    race_id: int
+    season: int
+    round: int
+    name: str
+    date: datetime.date | None
+    time: str | None
+    url: str | None
+    circuit_id: int
+    circuit_ref: str
+    circuit_name: str
+    location: str | None
+    country: str | None
+    has_results: bool
+    has_sprint: bool
+    entries: int
+    winner_driver_id: int | None
+    winner_driver_ref: str | None
+    winner_driver_name: str | None
+    winner_constructor_id: int | None
+    winner_constructor_ref: str | None
+    winner_constructor_name: str | None
+    fastest_lap_time_ms: int | None
+    fastest_lap_time: str | None
+    fastest_lap_driver_id: int | None
+
+
+class SeasonDetail(SeasonSummary):
+    """A season with its calendar."""
+
+    races: list[Race]
+
+
+class RaceResult(Struct):
+    """One car's line in a race or sprint classification (marts `race_result`, `sprint_result`)."""
+
+    result_id: int
+    position_order: int
+    position: int | None
+    position_text: str
+    driver_id: int
+    driver_ref: str
+    driver_name: str
+    constructor_id: int
+    constructor_ref: str
+    constructor_name: str
+    number: int | None
+    grid: int | None
+    laps: int | None
+    status: str
+    started: bool
+    time: str | None
+    time_ms: int | None
+    points: float
+    fastest_lap: int | None
+    fastest_lap_rank: int | None
+    fastest_lap_time: str | None
+    fastest_lap_time_ms: int | None
+
+
+class RaceDetail(Race):
+    """A race with its full classification and its sprint's, if it had one."""
+
+    results: list[RaceResult]
+    sprint_results: list[RaceResult]
+
+
+class HeadToHeadSide(Struct):
+    """One driver's side of a head-to-head, over the races both drivers started."""
+
+    driver_id: int
+    driver_ref: str
+    full_name: str
+    finished_ahead: int
+    qualified_ahead: int
+    wins: int
+    podiums: int
+    points: float
+
+
+class HeadToHead(Struct):
+    """Two drivers compared over every Grand Prix both started."""
+
+    races: int
+    races_as_teammates: int
+    first_season: int | None
+    last_season: int | None
+    a: HeadToHeadSide
+    b: HeadToHeadSide

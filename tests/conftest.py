@@ -7,7 +7,7 @@ without them; with CI=true they fail instead, so CI can never pass by skipping."
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -68,23 +68,37 @@ def real_build(tmp_path_factory: pytest.TempPathFactory, real_data: Path) -> Bui
 
 
 @pytest.fixture(scope="session")
-def postgres_url(worker_id: str) -> Iterator[str]:
-    """A database of this test worker's own, created fresh and dropped at the end."""
+def postgres_databases(worker_id: str) -> Iterator[Callable[[str], str]]:
+    """Make databases of this test worker's own (`make("sample")` -> URL), dropped at the end,
+    so parallel workers and data sets never see each other's `racing.current`."""
     try:
         import psycopg
 
         admin = psycopg.connect(TEST_DATABASE_URL, autocommit=True, connect_timeout=3)
     except Exception as exc:  # any failure to connect means "no server here"
         unavailable(f"PostgreSQL is not reachable at {TEST_DATABASE_URL}: {exc}")
-    name = f"racing_test_{worker_id}_{os.getpid()}"
-    admin.execute(f"drop database if exists {name}")
-    admin.execute(f"create database {name}")
     base, _, _ = TEST_DATABASE_URL.rpartition("/")
-    try:
-        yield f"{base}/{name}"
-    finally:
+    made: list[str] = []
+
+    def make(purpose: str) -> str:
+        name = f"racing_test_{purpose}_{worker_id}_{os.getpid()}"
         admin.execute(f"drop database if exists {name} with (force)")
+        admin.execute(f"create database {name}")
+        made.append(name)
+        return f"{base}/{name}"
+
+    try:
+        yield make
+    finally:
+        for name in made:
+            admin.execute(f"drop database if exists {name} with (force)")
         admin.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_databases: Callable[[str], str]) -> str:
+    """An empty database for tests that load what they like."""
+    return postgres_databases("scratch")
 
 
 @pytest.fixture(scope="session")
@@ -97,14 +111,26 @@ BACKENDS = ("sqlite", "parquet", "postgres")
 
 
 @pytest.fixture(scope="session")
-def sample_postgres(sample_build: BuildResult, postgres_url: str) -> str:
+def sample_postgres(sample_build: BuildResult, postgres_databases) -> str:
     from transforms.load_postgres import load_postgres
 
-    load_postgres(sample_build.directory, postgres_url, quiet)
-    return postgres_url
+    url = postgres_databases("sample")
+    load_postgres(sample_build.directory, url, quiet)
+    return url
 
 
-def make_client(backend: str, artifacts: Path, request: pytest.FixtureRequest):
+@pytest.fixture(scope="session")
+def real_postgres(real_build: BuildResult, postgres_databases) -> str:
+    from transforms.load_postgres import load_postgres
+
+    url = postgres_databases("real")
+    load_postgres(real_build.directory, url, quiet)
+    return url
+
+
+def make_client(
+    backend: str, artifacts: Path, request: pytest.FixtureRequest, postgres: str = "sample_postgres"
+):
     from litestar.testing import TestClient
 
     from app.main import create_app
@@ -112,7 +138,7 @@ def make_client(backend: str, artifacts: Path, request: pytest.FixtureRequest):
 
     database_url = TEST_DATABASE_URL
     if backend == "postgres":
-        database_url = request.getfixturevalue("sample_postgres")
+        database_url = request.getfixturevalue(postgres)
     settings = Settings(backend=backend, artifacts_dir=artifacts, database_url=database_url)
     return TestClient(create_app(settings))
 
@@ -121,6 +147,14 @@ def make_client(backend: str, artifacts: Path, request: pytest.FixtureRequest):
 def client(request: pytest.FixtureRequest, sample_build: BuildResult):
     """An in-process client of the app over the sample data, once per backend."""
     with make_client(request.param, sample_build.directory.parent, request) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def real_client(request: pytest.FixtureRequest, real_build: BuildResult):
+    """An in-process client of the app over the real data set, once per backend."""
+    artifacts = real_build.directory.parent
+    with make_client(request.param, artifacts, request, "real_postgres") as test_client:
         yield test_client
 
 

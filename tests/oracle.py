@@ -148,3 +148,46 @@ def _lap_records(directory: Path, races: dict, results: list[dict]) -> dict[int,
     for ms, _date, race_id, driver_id, circuit_id in sorted(candidates):
         records.setdefault(circuit_id, (ms, driver_id, race_id))
     return records
+
+
+@dataclass
+class HeadToHead:
+    races: int = 0
+    teammates: int = 0
+    finished_ahead: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    wins: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    points: dict[int, float] = field(default_factory=lambda: defaultdict(float))
+
+
+def head_to_head(directory: Path, a: int, b: int) -> HeadToHead:
+    """Races both started; a driver's line in a race is his best-classified row."""
+    best: dict[tuple[int, int], dict] = {}
+    started: set[tuple[int, int]] = set()
+    points: dict[tuple[int, int], float] = defaultdict(float)
+    wins: set[tuple[int, int]] = set()
+    for row in read(directory, "results"):
+        key = (int(row["raceId"]), int(row["driverId"]))
+        if key[1] not in (a, b):
+            continue
+        points[key] += float(row["points"] or 0)
+        if row["positionText"] not in ("F", "W"):
+            started.add(key)
+        if num(row["position"]) == 1:
+            wins.add(key)
+        order = (int(row["positionOrder"]), int(row["resultId"]))
+        if key not in best or order < best[key]["order"]:
+            best[key] = {"order": order, "constructor": row["constructorId"]}
+    result = HeadToHead()
+    for race_id in {race for race, _ in started}:
+        if (race_id, a) not in started or (race_id, b) not in started:
+            continue
+        result.races += 1
+        line_a, line_b = best[(race_id, a)], best[(race_id, b)]
+        result.teammates += line_a["constructor"] == line_b["constructor"]
+        if line_a["order"][0] != line_b["order"][0]:
+            ahead = a if line_a["order"][0] < line_b["order"][0] else b
+            result.finished_ahead[ahead] += 1
+        for driver in (a, b):
+            result.wins[driver] += (race_id, driver) in wins
+            result.points[driver] += points[(race_id, driver)]
+    return result

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from schemathesis.generation import GenerationMode
 from hypothesis import HealthCheck, given, settings
+from schemathesis.generation import GenerationMode
 
 from tests.conftest import make_client
 
@@ -25,7 +25,6 @@ def test_every_operation_conforms(api_schema):
     assert len(operations) >= 9
     statuses: set[int] = set()
     for operation in operations:
-
         strategy = operation.as_strategy(GenerationMode.POSITIVE) | operation.as_strategy(
             GenerationMode.NEGATIVE
         )

@@ -21,6 +21,7 @@ SQLITE_FILE = "racing.sqlite"
 INDEXES: dict[str, tuple[str, ...]] = {
     "driver_summary": ("driver_ref", "surname", "nationality", "wins", "podiums", "points"),
     "driver_season": ("season",),
+    "driver_race": ("race_id",),
     "circuit_summary": ("circuit_ref",),
     "circuit_fastest_lap": ("circuit_id",),
     "constructor_summary": ("constructor_ref",),

@@ -41,6 +41,7 @@ INTERMEDIATE = (
 MARTS = (
     "driver_season",
     "driver_summary",
+    "driver_race",
     "circuit_fastest_lap",
     "circuit_summary",
     "race",

@@ -5,20 +5,22 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from litestar import Controller, Request, Response, get
+from litestar.openapi.spec import Example
 from litestar.params import Parameter
 
 from app import queries
 from app.http import PROBLEM_RESPONSES, not_found
 from app.models import CircuitFastestLap, CircuitSummary, Page
-from app.routes.common import BackendDep, Limit, Offset, link_header
+from app.routes.common import BackendDep, Format, Limit, Offset, respond, sort_values
 
-CircuitSort = Literal[tuple(s for field in queries.CIRCUIT_SORTS for s in (field, f"-{field}"))]  # type: ignore[valid-type]
+CircuitSort = Literal[sort_values(queries.CIRCUIT_SORTS)]  # type: ignore[valid-type]
 CircuitIdent = Annotated[
     str,
     Parameter(
         description="Numeric circuit_id or circuit_ref (`14` and `monza` are the same circuit)",
         min_length=1,
         max_length=64,
+        examples=[Example(summary="monza", value="monza")],
     ),
 ]
 
@@ -54,12 +56,13 @@ class CircuitController(Controller):
                 max_length=64,
             ),
         ] = None,
+        format: Format = None,
     ) -> Response[Page[CircuitSummary]]:
         """A page of circuit summaries, filtered and sorted."""
         page = await queries.list_circuits(
             backend, limit=limit, offset=offset, sort=sort, country=country, q=q
         )
-        return Response(page, headers=link_header(request, page))
+        return respond(request, format, page, CircuitSummary)
 
     @get(
         "/{circuit:str}",
@@ -81,10 +84,11 @@ class CircuitController(Controller):
         responses=PROBLEM_RESPONSES,
     )
     async def list_circuit_fastest_laps(
-        self, backend: BackendDep, circuit: CircuitIdent
-    ) -> list[CircuitFastestLap]:
+        self, request: Request, backend: BackendDep, circuit: CircuitIdent, format: Format = None
+    ) -> Response[list[CircuitFastestLap]]:
         """Year by year, so the record's history (and layout changes) can be seen."""
         found = await queries.get_circuit(backend, circuit)
         if found is None:
             raise not_found("circuit", circuit)
-        return await queries.circuit_fastest_laps(backend, found.circuit_id)
+        laps = await queries.circuit_fastest_laps(backend, found.circuit_id)
+        return respond(request, format, laps, CircuitFastestLap)

@@ -1,11 +1,19 @@
-"""What the routes share: the backend dependency, paging parameters and the RFC 8288 Link header."""
+"""What the routes share: the backend dependency, paging parameters, the RFC 8288 Link header,
+and answering list endpoints as JSON or CSV."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import csv
+import datetime
+import io
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
-from litestar import Request
+import msgspec
+from litestar import Request, Response
 from litestar.di import NamedDependency
+from litestar.openapi.spec import OpenAPI, OpenAPIMediaType, OpenAPIType, Schema
 from litestar.params import Parameter
 
 from app.backends import Backend
@@ -15,26 +23,112 @@ BackendDep = NamedDependency[Backend]
 
 Limit = Annotated[int, Parameter(description="Page size", ge=1, le=1000)]
 Offset = Annotated[int, Parameter(description="Rows to skip", ge=0, le=1_000_000)]
+Format = Annotated[
+    Literal["json", "csv"] | None,
+    Parameter(
+        description="`csv` answers text/csv like `Accept: text/csv` (handy in a browser)",
+        required=False,
+    ),
+]
+CSV_MEDIA_TYPE = "text/csv"  # Litestar appends "; charset=utf-8"
+
+
+def sort_values(fields: Sequence[str]) -> tuple[str, ...]:
+    return tuple(value for field in fields for value in (field, f"-{field}"))
 
 
 def link_header(request: Request, page: Page) -> dict[str, str]:
     """`next`/`prev` links for a page, or no header when there is neither."""
     links = []
-    url = request.url
     if page.offset + page.limit < page.total:
-        next_url = url.with_replacements(query=_with_offset(request, page.offset + page.limit))
-        links.append(f'<{next_url.path}?{next_url.query}>; rel="next"')
+        links.append(f'<{_with_offset(request, page.offset + page.limit)}>; rel="next"')
     if page.offset > 0:
-        prev_url = url.with_replacements(
-            query=_with_offset(request, max(0, page.offset - page.limit))
-        )
-        links.append(f'<{prev_url.path}?{prev_url.query}>; rel="prev"')
+        links.append(f'<{_with_offset(request, max(0, page.offset - page.limit))}>; rel="prev"')
     return {"Link": ", ".join(links)} if links else {}
 
 
 def _with_offset(request: Request, offset: int) -> str:
-    from urllib.parse import urlencode
-
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "offset"]
     params.append(("offset", str(offset)))
-    return urlencode(params)
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+def wants_csv(request: Request, format: str | None) -> bool:
+    if format is not None:
+        return format == "csv"
+    return "text/csv" in request.headers.get("accept", "")
+
+
+def respond(
+    request: Request, format: str | None, result: Page | list, struct: type[msgspec.Struct]
+) -> Response:
+    """JSON as typed, or CSV with the same rows in the same order (a page's `data` only; the
+    page's total goes into `X-Total-Count`)."""
+    headers = link_header(request, result) if isinstance(result, Page) else {}
+    if not wants_csv(request, format):
+        return Response(result, headers=headers)
+    items = result.data if isinstance(result, Page) else result
+    if isinstance(result, Page):
+        headers["X-Total-Count"] = str(result.total)
+    return Response(to_csv(items, struct), media_type=CSV_MEDIA_TYPE, headers=headers)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def flatten(item: msgspec.Struct) -> dict[str, str]:
+    """One CSV row: scalars as they are; a list of objects becomes one column per sub-field,
+    named `<field>_<subfield>`, values joined with `|` (`constructors_name`: `McLaren|Mercedes`)."""
+    row: dict[str, str] = {}
+    for field in msgspec.structs.fields(item):
+        value = getattr(item, field.name)
+        if isinstance(value, list):
+            subfields = [f.name for f in msgspec.structs.fields(field.type.__args__[0])]
+            for sub in subfields:
+                row[f"{field.name}_{sub}"] = "|".join(_cell(getattr(v, sub)) for v in value)
+        else:
+            row[field.name] = _cell(value)
+    return row
+
+
+def csv_header(struct: type[msgspec.Struct]) -> list[str]:
+    names = []
+    for field in msgspec.structs.fields(struct):
+        args = getattr(field.type, "__args__", ())
+        if getattr(field.type, "__origin__", None) is list and args:
+            names += [f"{field.name}_{f.name}" for f in msgspec.structs.fields(args[0])]
+        else:
+            names.append(field.name)
+    return names
+
+
+def to_csv(items: Sequence[msgspec.Struct], struct: type[msgspec.Struct]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=csv_header(struct), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(flatten(item) for item in items)
+    return buffer.getvalue().encode()
+
+
+def document_csv(openapi: OpenAPI) -> None:
+    """Add `text/csv` beside `application/json` on every operation that takes `format`."""
+    for path_item in (openapi.paths or {}).values():
+        operation = path_item.get
+        if operation is None or not any(p.name == "format" for p in operation.parameters or []):
+            continue
+        ok = operation.responses["200"]
+        ok.content = dict(ok.content or {})
+        ok.content["text/csv"] = OpenAPIMediaType(
+            schema=Schema(
+                type=OpenAPIType.STRING,
+                description="A header row, then the JSON `data` rows in the same order. "
+                "Lists of objects become `<field>_<subfield>` columns joined with `|`.",
+            )
+        )

@@ -1,38 +1,50 @@
-"""/drivers: careers and seasons."""
+"""/drivers: careers, seasons and head-to-head."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
 from litestar import Controller, Request, Response, get
+from litestar.exceptions import ValidationException
+from litestar.openapi.spec import Example
 from litestar.params import Parameter
 
 from app import queries
 from app.http import PROBLEM_RESPONSES, not_found
-from app.models import DriverSeason, DriverSummary, Page
-from app.routes.common import BackendDep, Limit, Offset, link_header
+from app.models import DriverSeason, DriverSummary, HeadToHead, Page
+from app.routes.common import BackendDep, Format, Limit, Offset, respond, sort_values
 
-DriverSort = Literal[tuple(s for field in queries.DRIVER_SORTS for s in (field, f"-{field}"))]  # type: ignore[valid-type]
-DriverIdent = Annotated[
-    str,
-    Parameter(
-        description="Numeric driver_id or driver_ref (`1` and `hamilton` are the same driver)",
+DriverSort = Literal[sort_values(queries.DRIVER_SORTS)]  # type: ignore[valid-type]
+
+
+def _ident(description: str, example: str) -> object:
+    return Parameter(
+        description=description,
         min_length=1,
         max_length=64,
-    ),
+        examples=[Example(summary=example, value=example)],
+    )
+
+
+DriverIdent = Annotated[
+    str,
+    _ident("Numeric driver_id or driver_ref (`1` and `hamilton` are the same driver)", "hamilton"),
 ]
+OtherDriverIdent = Annotated[str, _ident("The other driver, by driver_id or driver_ref", "rosberg")]
+
+
+async def _driver(backend, ident: str) -> DriverSummary:
+    found = await queries.get_driver(backend, ident)
+    if found is None:
+        raise not_found("driver", ident)
+    return found
 
 
 class DriverController(Controller):
     path = "/drivers"
     tags = ["drivers"]
 
-    @get(
-        "/",
-        operation_id="listDrivers",
-        summary="List drivers with their career statistics",
-        responses=PROBLEM_RESPONSES,
-    )
+    @get("/", operation_id="listDrivers", summary="List drivers", responses=PROBLEM_RESPONSES)
     async def list_drivers(
         self,
         request: Request,
@@ -59,6 +71,7 @@ class DriverController(Controller):
                 max_length=64,
             ),
         ] = None,
+        format: Format = None,
     ) -> Response[Page[DriverSummary]]:
         """A page of driver career summaries, filtered and sorted."""
         page = await queries.list_drivers(
@@ -70,32 +83,48 @@ class DriverController(Controller):
             season=season,
             q=q,
         )
-        return Response(page, headers=link_header(request, page))
+        return respond(request, format, page, DriverSummary)
 
     @get(
         "/{driver:str}",
         operation_id="getDriver",
-        summary="Get one driver's career statistics",
+        summary="Get a driver's career",
         responses=PROBLEM_RESPONSES,
     )
     async def get_driver(self, backend: BackendDep, driver: DriverIdent) -> DriverSummary:
         """One driver's career, by numeric id or driver_ref."""
-        found = await queries.get_driver(backend, driver)
-        if found is None:
-            raise not_found("driver", driver)
-        return found
+        return await _driver(backend, driver)
 
     @get(
         "/{driver:str}/seasons",
         operation_id="listDriverSeasons",
-        summary="List one driver's seasons",
+        summary="List a driver's seasons",
         responses=PROBLEM_RESPONSES,
     )
     async def list_driver_seasons(
-        self, backend: BackendDep, driver: DriverIdent
-    ) -> list[DriverSeason]:
+        self, request: Request, backend: BackendDep, driver: DriverIdent, format: Format = None
+    ) -> Response[list[DriverSeason]]:
         """The driver's season lines, oldest first."""
-        found = await queries.get_driver(backend, driver)
-        if found is None:
-            raise not_found("driver", driver)
-        return await queries.driver_seasons(backend, found.driver_id)
+        found = await _driver(backend, driver)
+        seasons = await queries.driver_seasons(backend, found.driver_id)
+        return respond(request, format, seasons, DriverSeason)
+
+    @get(
+        "/{driver:str}/vs/{other:str}",
+        operation_id="getHeadToHead",
+        summary="Compare two drivers head to head",
+        responses=PROBLEM_RESPONSES,
+    )
+    async def head_to_head(
+        self, backend: BackendDep, driver: DriverIdent, other: OtherDriverIdent
+    ) -> HeadToHead:
+        """Over the Grands Prix both started: who finished and qualified ahead, wins, podiums,
+        points, and how many of those races they drove for the same constructor."""
+        a = await _driver(backend, driver)
+        b = await _driver(backend, other)
+        if a.driver_id == b.driver_id:
+            raise ValidationException(
+                detail="Compare two different drivers",
+                extra=[{"key": "other", "source": "path", "message": "must differ from driver"}],
+            )
+        return await queries.head_to_head(backend, a, b)

@@ -1,0 +1,86 @@
+"""/seasons: calendars, champions and final standings."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get
+from litestar.openapi.spec import Example
+from litestar.params import Parameter
+
+from app import queries
+from app.http import PROBLEM_RESPONSES, not_found
+from app.models import ConstructorSeason, DriverSeason, Page, SeasonDetail, SeasonSummary
+from app.routes.common import BackendDep, Format, Limit, Offset, respond
+
+Year = Annotated[
+    int,
+    Parameter(
+        description="Season year", ge=1950, le=2100, examples=[Example(summary="2008", value=2008)]
+    ),
+]
+
+
+async def _require_season(backend, year: int) -> None:
+    if await queries.get_season(backend, year) is None:
+        raise not_found("season", str(year))
+
+
+class SeasonController(Controller):
+    path = "/seasons"
+    tags = ["seasons"]
+
+    @get("/", operation_id="listSeasons", summary="List seasons", responses=PROBLEM_RESPONSES)
+    async def list_seasons(
+        self,
+        request: Request,
+        backend: BackendDep,
+        limit: Limit = 100,
+        offset: Offset = 0,
+        format: Format = None,
+    ) -> Response[Page[SeasonSummary]]:
+        """Every season, oldest first, with its champions once complete."""
+        page = await queries.list_seasons(backend, limit=limit, offset=offset)
+        return respond(request, format, page, SeasonSummary)
+
+    @get(
+        "/{year:int}",
+        operation_id="getSeason",
+        summary="Get a season and its calendar",
+        responses=PROBLEM_RESPONSES,
+    )
+    async def get_season(self, backend: BackendDep, year: Year) -> SeasonDetail:
+        """Rounds, races held, champions (null while the season is incomplete) and races."""
+        season = await queries.get_season(backend, year)
+        if season is None:
+            raise not_found("season", str(year))
+        return season
+
+    @get(
+        "/{year:int}/driver-standings",
+        operation_id="listDriverStandings",
+        summary="Drivers' standings after the season's last race",
+        responses=PROBLEM_RESPONSES,
+    )
+    async def driver_standings(
+        self, request: Request, backend: BackendDep, year: Year, format: Format = None
+    ) -> Response[list[DriverSeason]]:
+        """Final standings of a complete season; provisional (after the last race with results)
+        while it is incomplete."""
+        await _require_season(backend, year)
+        standings = await queries.driver_standings(backend, year)
+        return respond(request, format, standings, DriverSeason)
+
+    @get(
+        "/{year:int}/constructor-standings",
+        operation_id="listConstructorStandings",
+        summary="Constructors' standings after the season's last race",
+        responses=PROBLEM_RESPONSES,
+    )
+    async def constructor_standings(
+        self, request: Request, backend: BackendDep, year: Year, format: Format = None
+    ) -> Response[list[ConstructorSeason]]:
+        """The constructors' championship exists from 1958: earlier seasons have no lines."""
+        await _require_season(backend, year)
+        standings = await queries.constructor_standings(backend, year)
+        return respond(request, format, standings, ConstructorSeason)
