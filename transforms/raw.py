@@ -8,7 +8,10 @@ the build with one message naming the file, the line, the column and the problem
 from __future__ import annotations
 
 import csv
+import datetime
 import hashlib
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -419,7 +422,15 @@ def _decode(raw: RawFile, data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError(raw.filename, f"bytes are not valid UTF-8 ({exc.reason})", line) from None
+        text = data.split(b"\n")[line - 1].decode("utf-8", errors="replace")
+        fields = next(csv.reader([text]), [])
+        names = list(raw.columns) if line > 1 else []
+        column = next(
+            (name for name, value in zip(names, fields, strict=False) if "\ufffd" in value), None
+        )
+        raise InputError(
+            raw.filename, f"bytes are not valid UTF-8 ({exc.reason})", line, column
+        ) from None
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, raw: RawFile, path: Path) -> None:
@@ -441,13 +452,26 @@ def _read_csv(con: duckdb.DuckDBPyConnection, raw: RawFile, path: Path) -> None:
         raise InputError(raw.filename, f"could not be read: {first_line}") from None
 
 
-_PARSERS = {"INTEGER": int, "BIGINT": int, "DOUBLE": float}
+_INT_RANGES = {"INTEGER": 2**31, "BIGINT": 2**63}
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _parse(type_: str, value: str) -> None:
+    """Raise ValueError unless DuckDB would read `value` as `type_`."""
+    if type_ == "DATE":
+        if not _DATE.fullmatch(value):
+            raise ValueError(value)
+        datetime.date.fromisoformat(value)
+    elif type_ in _INT_RANGES:
+        bound = _INT_RANGES[type_]
+        if not -bound <= int(value) < bound:
+            raise ValueError(f"out of range for a {type_.lower()} ({-bound} to {bound - 1})")
+    elif type_ == "DOUBLE" and not math.isfinite(float(value)):
+        raise ValueError(value)
 
 
 def _diagnose(raw: RawFile, path: Path) -> None:
     """Find the first line DuckDB could not read, and raise an InputError naming it."""
-    import datetime
-
     text = _decode(raw, path.read_bytes())
     reader = csv.reader(text.splitlines())
     next(reader, None)
@@ -465,16 +489,17 @@ def _diagnose(raw: RawFile, path: Path) -> None:
             if value == NULL or type_ == "VARCHAR":
                 continue
             try:
-                if type_ == "DATE":
-                    datetime.date.fromisoformat(value)
-                else:
-                    _PARSERS[type_](value)
-            except ValueError:
-                kind = {"INTEGER": "an integer", "BIGINT": "an integer", "DOUBLE": "a number"}
-                expected = kind.get(type_, "a date (YYYY-MM-DD)")
-                raise InputError(
-                    raw.filename, f"{value!r} is not {expected}", line=line, column=name
-                ) from None
+                _parse(type_, value)
+            except ValueError as exc:
+                kind = {
+                    "INTEGER": "an integer",
+                    "BIGINT": "an integer",
+                    "DOUBLE": "a finite number",
+                }
+                problem = f"is not {kind.get(type_, 'a date (YYYY-MM-DD)')}"
+                if str(exc).startswith("out of range"):
+                    problem = f"is {exc}"
+                raise InputError(raw.filename, f"{value!r} {problem}", line, name) from None
 
 
 def _check_rules(con: duckdb.DuckDBPyConnection, raw: RawFile, path: Path) -> None:
@@ -495,7 +520,12 @@ def _check_rules(con: duckdb.DuckDBPyConnection, raw: RawFile, path: Path) -> No
         raise InputError(raw.filename, f"duplicate key ({shown})", line, ",".join(raw.key))
     for fk in raw.foreign_keys:
         _check_foreign_key(con, raw, path, fk)
-    for check in raw.checks:
+    finite = tuple(
+        Check(name, f'isfinite("{name}")', "is not a finite number")
+        for name, type_ in raw.columns.items()
+        if type_ == "DOUBLE"
+    )
+    for check in (*finite, *raw.checks):
         bad = con.execute(
             f'select {key}, "{check.column}" from {table} where not ({check.sql}) limit 1'
         ).fetchone()

@@ -24,3 +24,8 @@ create or replace macro format_lap_time(ms) as (
         else printf('%d:%02d.%03d', ms // 60000, (ms % 60000) // 1000, ms % 1000)
     end
 );
+
+-- 'Forename Surname', or NULL when both are missing (concat_ws alone would give '').
+create or replace macro full_name(forename, surname) as (
+    nullif(concat_ws(' ', forename, surname), '')
+);

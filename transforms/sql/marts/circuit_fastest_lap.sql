@@ -19,7 +19,7 @@ select
     fastest.lap as fastest_lap_lap,
     fastest.driver_id as fastest_lap_driver_id,
     drivers.driver_ref as fastest_lap_driver_ref,
-    concat_ws(' ', drivers.forename, drivers.surname) as fastest_lap_driver_name,
+    full_name(drivers.forename, drivers.surname) as fastest_lap_driver_name,
 from races
 join held on held.race_id = races.race_id
 left join fastest on fastest.race_id = races.race_id

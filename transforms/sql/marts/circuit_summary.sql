@@ -74,7 +74,7 @@ select
     record.fastest_lap_lap as lap_record_lap,
     most_wins.driver_id as most_wins_driver_id,
     winner.driver_ref as most_wins_driver_ref,
-    concat_ws(' ', winner.forename, winner.surname) as most_wins_driver_name,
+    full_name(winner.forename, winner.surname) as most_wins_driver_name,
     most_wins.wins as most_wins_count,
     strip_accents(lower(concat_ws(' ', circuits.name, circuits.circuit_ref, circuits.location, circuits.country)))
         as search_name,

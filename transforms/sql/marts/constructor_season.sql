@@ -32,10 +32,16 @@ sprint_lines as (
     group by all
 ),
 
+season_keys as (
+    select constructor_id, season from race_lines
+    union
+    select constructor_id, season from sprint_lines
+),
+
 final_standings as (
     select standings.constructor_id, seasons.season, standings.position, standings.points
     from standings
-    join seasons on seasons.final_race_id = standings.race_id
+    join seasons on seasons.final_constructor_race_id = standings.race_id
 ),
 
 driver_firsts as (
@@ -44,7 +50,11 @@ driver_firsts as (
         races.season,
         results.driver_id,
         min((races.round, results.result_id)) as first_drive,
-    from results
+    from (
+        select driver_id, constructor_id, race_id, result_id from results
+        union all
+        select driver_id, constructor_id, race_id, result_id from sprint_results
+    ) as results
     join races on races.race_id = results.race_id
     group by all
 ),
@@ -57,7 +67,7 @@ driver_lists as (
             {
                 'driver_id': drivers.driver_id,
                 'driver_ref': drivers.driver_ref,
-                'name': concat_ws(' ', drivers.forename, drivers.surname),
+                'name': full_name(drivers.forename, drivers.surname),
             }
             order by driver_firsts.first_drive
         ))::varchar as drivers,
@@ -68,29 +78,33 @@ driver_lists as (
 )
 
 select
-    race_lines.constructor_id,
-    race_lines.season,
+    season_keys.constructor_id,
+    season_keys.season,
     constructors.constructor_ref,
     constructors.name,
-    race_lines.races_entered,
-    race_lines.wins,
-    race_lines.podiums,
-    race_lines.poles,
-    round(race_lines.race_points + coalesce(sprint_lines.sprint_points, 0), 2) as points,
+    coalesce(race_lines.races_entered, 0) as races_entered,
+    coalesce(race_lines.wins, 0) as wins,
+    coalesce(race_lines.podiums, 0) as podiums,
+    coalesce(race_lines.poles, 0) as poles,
+    round(coalesce(race_lines.race_points, 0) + coalesce(sprint_lines.sprint_points, 0), 2)
+        as points,
     final_standings.position as championship_position,
     final_standings.points as championship_points,
     coalesce(seasons.complete and final_standings.position = 1, false) as champion,
     driver_lists.drivers_fielded,
     driver_lists.drivers,
-from race_lines
-join constructors on constructors.constructor_id = race_lines.constructor_id
-join seasons on seasons.season = race_lines.season
+from season_keys
+join constructors on constructors.constructor_id = season_keys.constructor_id
+join seasons on seasons.season = season_keys.season
+left join race_lines
+    on race_lines.constructor_id = season_keys.constructor_id
+    and race_lines.season = season_keys.season
 left join sprint_lines
-    on sprint_lines.constructor_id = race_lines.constructor_id
-    and sprint_lines.season = race_lines.season
+    on sprint_lines.constructor_id = season_keys.constructor_id
+    and sprint_lines.season = season_keys.season
 left join final_standings
-    on final_standings.constructor_id = race_lines.constructor_id
-    and final_standings.season = race_lines.season
+    on final_standings.constructor_id = season_keys.constructor_id
+    and final_standings.season = season_keys.season
 left join driver_lists
-    on driver_lists.constructor_id = race_lines.constructor_id
-    and driver_lists.season = race_lines.season
+    on driver_lists.constructor_id = season_keys.constructor_id
+    and driver_lists.season = season_keys.season

@@ -1,4 +1,4 @@
--- grain: one row per driver per season entered
+-- grain: one row per driver per season entered (a Grand Prix or a sprint)
 -- key: driver_id, season
 with
 
@@ -9,6 +9,7 @@ seasons as (select * from int_seasons),
 drivers as (select * from stg_drivers),
 standings as (select * from stg_driver_standings),
 results as (select * from stg_results),
+sprint_results as (select * from stg_sprint_results),
 races as (select * from stg_races),
 constructors as (select * from stg_constructors),
 
@@ -36,6 +37,12 @@ sprint_lines as (
     group by all
 ),
 
+season_keys as (
+    select driver_id, season from race_lines
+    union
+    select driver_id, season from sprint_lines
+),
+
 final_standings as (
     select standings.driver_id, seasons.season, standings.position, standings.points
     from standings
@@ -48,7 +55,11 @@ constructor_firsts as (
         races.season,
         results.constructor_id,
         min((races.round, results.result_id)) as first_drive,
-    from results
+    from (
+        select driver_id, constructor_id, race_id, result_id from results
+        union all
+        select driver_id, constructor_id, race_id, result_id from sprint_results
+    ) as results
     join races on races.race_id = results.race_id
     group by all
 ),
@@ -71,30 +82,33 @@ constructor_lists as (
 )
 
 select
-    race_lines.driver_id,
-    race_lines.season,
+    season_keys.driver_id,
+    season_keys.season,
     drivers.driver_ref,
-    concat_ws(' ', drivers.forename, drivers.surname) as full_name,
-    race_lines.races_entered,
-    race_lines.races_started,
-    race_lines.wins,
-    race_lines.podiums,
-    race_lines.poles,
+    full_name(drivers.forename, drivers.surname) as full_name,
+    coalesce(race_lines.races_entered, 0) as races_entered,
+    coalesce(race_lines.races_started, 0) as races_started,
+    coalesce(race_lines.wins, 0) as wins,
+    coalesce(race_lines.podiums, 0) as podiums,
+    coalesce(race_lines.poles, 0) as poles,
     case when race_lines.races_with_fastest_lap_data > 0 then race_lines.fastest_laps_awarded end
         as fastest_laps,
-    round(race_lines.race_points + coalesce(sprint_lines.sprint_points, 0), 2) as points,
+    round(coalesce(race_lines.race_points, 0) + coalesce(sprint_lines.sprint_points, 0), 2)
+        as points,
     final_standings.position as championship_position,
     final_standings.points as championship_points,
     coalesce(seasons.complete and final_standings.position = 1, false) as champion,
     constructor_lists.constructors,
-from race_lines
-join drivers on drivers.driver_id = race_lines.driver_id
-join seasons on seasons.season = race_lines.season
+from season_keys
+join drivers on drivers.driver_id = season_keys.driver_id
+join seasons on seasons.season = season_keys.season
+left join race_lines
+    on race_lines.driver_id = season_keys.driver_id and race_lines.season = season_keys.season
 left join sprint_lines
-    on sprint_lines.driver_id = race_lines.driver_id and sprint_lines.season = race_lines.season
+    on sprint_lines.driver_id = season_keys.driver_id and sprint_lines.season = season_keys.season
 left join final_standings
-    on final_standings.driver_id = race_lines.driver_id
-    and final_standings.season = race_lines.season
+    on final_standings.driver_id = season_keys.driver_id
+    and final_standings.season = season_keys.season
 left join constructor_lists
-    on constructor_lists.driver_id = race_lines.driver_id
-    and constructor_lists.season = race_lines.season
+    on constructor_lists.driver_id = season_keys.driver_id
+    and constructor_lists.season = season_keys.season

@@ -40,7 +40,7 @@ select
     drivers.number,
     drivers.forename,
     drivers.surname,
-    concat_ws(' ', drivers.forename, drivers.surname) as full_name,
+    full_name(drivers.forename, drivers.surname) as full_name,
     drivers.date_of_birth,
     drivers.nationality,
     drivers.url,

@@ -41,7 +41,7 @@ select
     coalesce(entries.entries, 0) as entries,
     winner.driver_id as winner_driver_id,
     winner_driver.driver_ref as winner_driver_ref,
-    concat_ws(' ', winner_driver.forename, winner_driver.surname) as winner_driver_name,
+    full_name(winner_driver.forename, winner_driver.surname) as winner_driver_name,
     winner.constructor_id as winner_constructor_id,
     winner_constructor.constructor_ref as winner_constructor_ref,
     winner_constructor.name as winner_constructor_name,

@@ -18,7 +18,7 @@ select
     results.position_text,
     results.driver_id,
     drivers.driver_ref,
-    concat_ws(' ', drivers.forename, drivers.surname) as driver_name,
+    full_name(drivers.forename, drivers.surname) as driver_name,
     results.constructor_id,
     constructors.constructor_ref,
     constructors.name as constructor_name,
