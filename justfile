@@ -46,3 +46,31 @@ lint:
 fmt:
     {{py}} -m ruff format .
     {{py}} -m ruff check --fix .
+
+# Download the Ergast-format CSV mirror into data/raw, atomically (RACING_DATA_URL to change)
+fetch-data *args:
+    {{py}} -m transforms.fetch --dest data/raw {{args}}
+
+# Measure: build stages, HTTP throughput against the framework's ceiling and Datasette (--quick: ≤ 60 s)
+bench *args:
+    {{py}} bench/run.py {{args}}
+
+# Write openapi.json (committed; a test fails when it is stale)
+openapi:
+    {{py}} -m app.openapi openapi.json
+
+# Generate the typed Python client into client/ with openapi-python-client
+client: openapi
+    PATH="{{justfile_directory()}}/{{venv}}/bin:$PATH" {{venv}}/bin/openapi-python-client generate --path openapi.json --output-path client --overwrite --fail-on-warning
+
+# Build the container image (docker, or podman with a locally built base)
+image:
+    scripts/container.sh build
+
+# Build the image, run it read-only on loopback and check it (ready, data, non-root, SIGTERM)
+image-test:
+    scripts/container.sh test
+
+# PostgreSQL + one-shot loader + API on the postgres backend (docker compose or podman compose)
+up:
+    if docker compose version >/dev/null 2>&1; then docker compose up --build; else podman compose up --build; fi

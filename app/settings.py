@@ -11,6 +11,12 @@ import msgspec
 Backend = Literal["sqlite", "postgres", "parquet"]
 
 
+def _decode_path(type_: type, value: object) -> object:
+    if type_ is Path and isinstance(value, str):
+        return Path(value)
+    raise NotImplementedError(f"cannot convert {value!r} to {type_}")
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     backend: Backend = "sqlite"
     artifacts_dir: Path = Path("artifacts")
@@ -28,23 +34,28 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        raw = {
-            "backend": env.get("RACING_BACKEND"),
-            "artifacts_dir": env.get("RACING_ARTIFACTS"),
-            "database_url": env.get("RACING_DATABASE_URL"),
-            "host": env.get("HOST"),
-            "port": env.get("PORT"),
-            "response_cache": env.get("RACING_RESPONSE_CACHE"),
-            "response_cache_entries": env.get("RACING_RESPONSE_CACHE_ENTRIES"),
-            "cache_max_age": env.get("RACING_CACHE_MAX_AGE"),
-            "statement_timeout_ms": env.get("RACING_STATEMENT_TIMEOUT_MS"),
-            "pool_size": env.get("RACING_POOL_SIZE"),
-            "log_level": env.get("RACING_LOG_LEVEL"),
-        }
-        values = {key: value for key, value in raw.items() if value not in (None, "")}
+        values = {field: env[name] for field, name in ENV_NAMES.items() if env.get(name, "") != ""}
         if "response_cache" in values:
             values["response_cache"] = values["response_cache"].lower() in ("1", "true", "yes")
         try:
-            return msgspec.convert(values, cls, strict=False)
+            return msgspec.convert(values, cls, strict=False, dec_hook=_decode_path)
         except msgspec.ValidationError as exc:
-            raise SystemExit(f"invalid configuration: {exc}") from None
+            message = str(exc)
+            for field, name in ENV_NAMES.items():
+                message = message.replace(f"at `$.{field}`", f"in {name}")
+            raise SystemExit(f"invalid configuration: {message}") from None
+
+
+ENV_NAMES = {
+    "backend": "RACING_BACKEND",
+    "artifacts_dir": "RACING_ARTIFACTS",
+    "database_url": "RACING_DATABASE_URL",
+    "host": "HOST",
+    "port": "PORT",
+    "response_cache": "RACING_RESPONSE_CACHE",
+    "response_cache_entries": "RACING_RESPONSE_CACHE_ENTRIES",
+    "cache_max_age": "RACING_CACHE_MAX_AGE",
+    "statement_timeout_ms": "RACING_STATEMENT_TIMEOUT_MS",
+    "pool_size": "RACING_POOL_SIZE",
+    "log_level": "RACING_LOG_LEVEL",
+}

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import csv
 import datetime
+import enum
 import io
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import msgspec
@@ -23,8 +24,17 @@ BackendDep = NamedDependency[Backend]
 
 Limit = Annotated[int, Parameter(description="Page size", ge=1, le=1000)]
 Offset = Annotated[int, Parameter(description="Rows to skip", ge=0, le=1_000_000)]
+
+
+class OutputFormat(enum.StrEnum):
+    """The representation of a list: JSON (the default) or CSV."""
+
+    JSON = "json"
+    CSV = "csv"
+
+
 Format = Annotated[
-    Literal["json", "csv"] | None,
+    OutputFormat | None,
     Parameter(
         description="`csv` answers text/csv like `Accept: text/csv` (handy in a browser)",
         required=False,
@@ -53,14 +63,14 @@ def _with_offset(request: Request, offset: int) -> str:
     return f"{request.url.path}?{urlencode(params)}"
 
 
-def wants_csv(request: Request, format: str | None) -> bool:
+def wants_csv(request: Request, format: OutputFormat | None) -> bool:
     if format is not None:
-        return format == "csv"
+        return format is OutputFormat.CSV
     return "text/csv" in request.headers.get("accept", "")
 
 
 def respond(
-    request: Request, format: str | None, result: Page | list, struct: type[msgspec.Struct]
+    request: Request, format: OutputFormat | None, result: Page | list, struct: type[msgspec.Struct]
 ) -> Response:
     """JSON as typed, or CSV with the same rows in the same order (a page's `data` only; the
     page's total goes into `X-Total-Count`)."""
