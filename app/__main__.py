@@ -13,7 +13,9 @@ def main() -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
-        proxy_headers=False,
+        # Only a trusted proxy's X-Forwarded-For becomes the client address (rate limiting).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or "",
         server_header=False,
         h11_max_incomplete_event_size=16 * 1024,
         timeout_graceful_shutdown=10,

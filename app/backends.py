@@ -161,6 +161,10 @@ class PostgresBackend:
                 "connect_timeout": max(1, int(timeout_s)),
             },
             timeout=timeout_s,
+            # Check a connection before lending it, so the first request after PostgreSQL
+            # comes back gets a fresh connection rather than a dead one.
+            check=AsyncConnectionPool.check_connection,
+            reconnect_timeout=3600,
             open=False,
         )
         await self._pool.open(wait=False)

@@ -101,6 +101,9 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
     detail = exc.detail if exc.detail and exc.detail != HTTPStatus(status).phrase else None
     errors = _field_errors(exc.extra) if isinstance(exc, ValidationException) else None
+    headers = dict(exc.headers or {})
+    if status == 429 and "RateLimit-Reset" in headers:
+        headers["Retry-After"] = headers["RateLimit-Reset"]  # seconds until the window resets
     return _problem_response(
         request,
         Problem(
@@ -110,7 +113,7 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
             instance=request.url.path,
             errors=errors or None,
         ),
-        headers=exc.headers,
+        headers=headers,
     )
 
 

@@ -10,6 +10,7 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Contact, License, Tag
@@ -81,6 +82,15 @@ SECURITY_HEADERS = [
 ]
 
 
+def rate_limit_middleware(settings: Settings) -> list:
+    """Optional per-client rate limiting with RateLimit-* headers and Retry-After on 429."""
+    rule = settings.rate_limit_rule
+    if rule is None:
+        return []
+    config = RateLimitConfig(rate_limit=rule, exclude=["/health", "/ready", "/metrics"])
+    return [config.middleware]
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
 
@@ -131,6 +141,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         state=State({"settings": settings}),
         middleware=[
+            *rate_limit_middleware(settings),
             etag_middleware_factory,
             PrometheusConfig(
                 app_name="racing_api", prefix="racing_api", group_path=True

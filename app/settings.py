@@ -30,6 +30,22 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     statement_timeout_ms: int = 2000
     pool_size: int = 4
     log_level: str = "info"
+    # "100/minute" (second, minute, hour, day) per client address; off when empty.
+    rate_limit: str | None = None
+    # Addresses of reverse proxies whose X-Forwarded-For is trusted ("*" for any).
+    trusted_proxies: str | None = None
+
+    @property
+    def rate_limit_rule(self) -> tuple[str, int] | None:
+        if not self.rate_limit:
+            return None
+        count, _, unit = self.rate_limit.partition("/")
+        if unit not in ("second", "minute", "hour", "day") or not count.isdecimal():
+            raise SystemExit(
+                f"invalid configuration: RACING_RATE_LIMIT={self.rate_limit!r}; "
+                "expected <count>/<second|minute|hour|day>, e.g. 100/minute"
+            )
+        return unit, int(count)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -58,4 +74,6 @@ ENV_NAMES = {
     "statement_timeout_ms": "RACING_STATEMENT_TIMEOUT_MS",
     "pool_size": "RACING_POOL_SIZE",
     "log_level": "RACING_LOG_LEVEL",
+    "rate_limit": "RACING_RATE_LIMIT",
+    "trusted_proxies": "RACING_TRUSTED_PROXIES",
 }

@@ -152,3 +152,24 @@ def test_docs_pages_and_schema(sqlite_client):
                 "$ref": "#/components/schemas/Problem"
             }
     assert "/metrics" not in schema["paths"]
+
+
+def test_optional_rate_limit_answers_429_with_headers(request, sample_build):
+    from litestar.testing import TestClient
+
+    from app.main import create_app
+    from app.settings import Settings
+
+    settings = Settings(artifacts_dir=sample_build.directory.parent, rate_limit="3/minute")
+    with TestClient(create_app(settings)) as limited:
+        first = limited.get("/drivers/1")
+        assert first.headers["ratelimit-limit"] == "3"
+        assert first.headers["ratelimit-remaining"] == "2"
+        limited.get("/drivers/2")
+        limited.get("/drivers/3")
+        refused = limited.get("/drivers/1")
+        assert refused.status_code == 429
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert int(refused.headers["retry-after"]) > 0
+        assert refused.json()["status"] == 429
+        assert limited.get("/health").status_code == 200, "probes are never limited"

@@ -73,10 +73,11 @@ def publish(artifacts_dir: Path, version: str, write: callable) -> tuple[Path, b
     A version that already exists is not rewritten (same inputs, same bytes): only `current`
     moves. A failure before the rename leaves no trace but a removed temporary directory."""
     artifacts_dir.mkdir(parents=True, exist_ok=True)
+    remove_debris(artifacts_dir)
     final = artifacts_dir / version
     created = False
     if not (final / MANIFEST).is_file():
-        staging = Path(tempfile.mkdtemp(prefix=f".build-{version}-", dir=artifacts_dir))
+        staging = Path(tempfile.mkdtemp(prefix=f".build-{os.getpid()}-", dir=artifacts_dir))
         try:
             write(staging)
             staging.chmod(0o755)  # mkdtemp makes it 0700; the server may run as another user
@@ -89,6 +90,28 @@ def publish(artifacts_dir: Path, version: str, write: callable) -> tuple[Path, b
             shutil.rmtree(staging, ignore_errors=True)
     switch_current(artifacts_dir, version)
     return final, created
+
+
+def remove_debris(artifacts_dir: Path) -> None:
+    """Remove temporary directories and links left by builds that were killed (their process
+    is gone), so a killed build costs nothing but disk until the next one."""
+    for path in artifacts_dir.glob(".build-*"):
+        if not alive(path.name.split("-")[1]):
+            shutil.rmtree(path, ignore_errors=True)
+    for path in artifacts_dir.glob(".current-*"):
+        if not alive(path.name.split("-")[1]):
+            path.unlink(missing_ok=True)
+
+
+def alive(pid: str) -> bool:
+    """Whether the process with this id (text from a file name) still runs."""
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def switch_current(artifacts_dir: Path, version: str) -> None:

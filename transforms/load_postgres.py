@@ -17,6 +17,7 @@ from transforms.load_sqlite import INDEXES
 from transforms.runner import Log
 
 POINTER_SCHEMA = "racing"
+READER_ROLE = "racing_reader"  # what the API should connect as: it can only read
 KEEP_VERSIONS = 3  # older version schemas are dropped after a successful switch
 
 
@@ -79,6 +80,7 @@ def load_postgres(version_dir: Path, url: str, log: Log = print) -> str:
                 f"insert into {schema}.meta values ('data_version', $1), ('manifest', $2)",
                 parameters=(version, json.dumps(manifest)),
             )
+        _grant_reader(cur, schema)
         cur.execute(
             f"insert into {POINTER_SCHEMA}.current (data_version, schema_name) values ($1, $2) "
             "on conflict (singleton) do update set data_version = excluded.data_version, "
@@ -92,6 +94,25 @@ def load_postgres(version_dir: Path, url: str, log: Log = print) -> str:
         f"{time.perf_counter() - started:.2f}s"
     )
     return schema
+
+
+def _grant_reader(cur, schema: str) -> None:
+    """A login role that can read the pointer and the loaded versions, nothing else. Created
+    when missing (roles are cluster-wide; a concurrent load may create it first)."""
+    cur.execute(
+        f"""
+        do $$ begin
+            create role {READER_ROLE} login;
+        exception when duplicate_object or unique_violation then null;
+        end $$
+        """
+    )
+    for statement in (
+        f"grant usage on schema {POINTER_SCHEMA}, {schema} to {READER_ROLE}",
+        f"grant select on {POINTER_SCHEMA}.current to {READER_ROLE}",
+        f"grant select on all tables in schema {schema} to {READER_ROLE}",
+    ):
+        cur.execute(statement)
 
 
 def _drop_old_versions(cur, current_schema: str) -> None:

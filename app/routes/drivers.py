@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from litestar import Controller, Request, Response, get
-from litestar.exceptions import ValidationException
 from litestar.openapi.spec import Example
 from litestar.params import Parameter
 
@@ -122,9 +121,4 @@ class DriverController(Controller):
         points, and how many of those races they drove for the same constructor."""
         a = await _driver(backend, driver)
         b = await _driver(backend, other)
-        if a.driver_id == b.driver_id:
-            raise ValidationException(
-                detail="Compare two different drivers",
-                extra=[{"key": "other", "source": "path", "message": "must differ from driver"}],
-            )
         return await queries.head_to_head(backend, a, b)
