@@ -53,6 +53,7 @@ fetch-data *args:
 
 # Measure: build stages, HTTP throughput against the framework's ceiling and Datasette (--quick: ≤ 60 s)
 bench *args:
+    {{py}} -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev,bench]'
     {{py}} bench/run.py {{args}}
 
 # Write openapi.json (committed; a test fails when it is stale)

@@ -11,11 +11,13 @@ best_rows as (
     select
         driver_id,
         race_id,
-        arg_min(constructor_id, (position_order, result_id)) as constructor_id,
-        min(position_order) as finish_order,
-        min(nullif(grid, 0)) as grid,
+        constructor_id,
+        position_order as finish_order,
+        min(nullif(grid, 0)) over (partition by driver_id, race_id) as grid,
     from results
-    group by driver_id, race_id
+    qualify row_number() over (
+        partition by driver_id, race_id order by position_order, result_id
+    ) = 1
 ),
 
 qualifying_positions as (

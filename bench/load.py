@@ -1,0 +1,208 @@
+"""Drive a server with wrk (or, without wrk, the small asyncio generator in pyload.py),
+pinned to its own core, and return throughput and latency percentiles."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+LUA_SCRIPT = BENCH_DIR / "paths.lua"
+PYLOAD = BENCH_DIR / "pyload.py"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    paths: tuple[str, ...]
+    expect_status: int = 200
+    if_none_match: str = ""
+
+
+class NoAnswers(RuntimeError):
+    """The run ended before any response came back (a very slow server, a too short run)."""
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    requests: int
+    seconds: float
+    errors: int
+    statuses: dict[str, int]
+    p50_ms: float
+    p99_ms: float
+    server_cpu: float | None = None  # cores the server's process group used during the run
+    other_cpu: float | None = None  # cores used by everything else (not server, not generator)
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def taskset_prefix(core: int | None) -> list[str]:
+    """`taskset -c CORE` when taskset exists and the machine has that core, else nothing."""
+    if core is None or shutil.which("taskset") is None:
+        return []
+    if core >= (os.cpu_count() or 1):
+        return []
+    return ["taskset", "-c", str(core)]
+
+
+def ensure_wrk() -> str | None:
+    """The wrk binary, installing it with apt-get when missing and running as root."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("wrk is missing; trying `apt-get install -y wrk` ...", flush=True)
+        try:
+            subprocess.run(
+                ["apt-get", "install", "-y", "-q", "wrk"],
+                check=False,
+                capture_output=True,
+                timeout=180,
+            )
+        except subprocess.TimeoutExpired:
+            return None
+    return shutil.which("wrk")
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU seconds of the live processes in a process group (from /proc)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # after "pid (comm)": state is fields[0]
+        if int(fields[2]) == pgid:  # pgrp
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLOCK_TICKS
+
+
+def busy_cpu_seconds() -> float:
+    """CPU seconds spent busy on every core since boot (the `cpu` line of /proc/stat)."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = values[:8]
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
+def children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class LoadGenerator:
+    """One of: wrk with bench/paths.lua, or bench/pyload.py (asyncio, raw HTTP/1.1 keep-alive)."""
+
+    def __init__(self, workdir: Path, connections: int, core: int | None) -> None:
+        self.workdir = workdir
+        self.connections = connections
+        self.core = core
+        # BENCH_LOAD_GENERATOR=python forces the fallback (to check it works).
+        forced = os.environ.get("BENCH_LOAD_GENERATOR") == "python"
+        self.wrk = None if forced else ensure_wrk()
+        self._files: dict[tuple[str, ...], Path] = {}
+
+    @property
+    def name(self) -> str:
+        if self.wrk:
+            version = subprocess.run([self.wrk, "-v"], capture_output=True, text=True).stdout
+            first = version.strip().splitlines()[0] if version.strip() else "wrk"
+            return f"{first.split(' Copyright')[0]} (1 thread, Lua script bench/paths.lua)"
+        return "bench/pyload.py (Python asyncio fallback: wrk unavailable)"
+
+    def _paths_file(self, paths: tuple[str, ...]) -> Path:
+        if paths not in self._files:
+            path = self.workdir / f"paths-{len(self._files)}.txt"
+            path.write_text("\n".join(paths) + "\n")
+            self._files[paths] = path
+        return self._files[paths]
+
+    def run(
+        self, port: int, scenario: Scenario, seconds: float, server_pgid: int | None = None
+    ) -> LoadResult:
+        paths_file = self._paths_file(scenario.paths)
+        url = f"http://127.0.0.1:{port}"
+        if self.wrk:
+            cmd = [
+                self.wrk,
+                "-t1",
+                f"-c{self.connections}",
+                f"-d{max(1, round(seconds))}s",
+                "--timeout",
+                "5s",
+                "-s",
+                str(LUA_SCRIPT),
+                url,
+                "--",
+                str(paths_file),
+                scenario.if_none_match,
+            ]
+        else:
+            cmd = [
+                sys.executable,
+                str(PYLOAD),
+                url,
+                str(paths_file),
+                f"--connections={self.connections}",
+                f"--seconds={seconds}",
+                f"--if-none-match={scenario.if_none_match}",
+            ]
+        server_before = group_cpu_seconds(server_pgid) if server_pgid else 0.0
+        busy_before, children_before = busy_cpu_seconds(), children_cpu_seconds()
+        started = time.perf_counter()
+        proc = subprocess.run(
+            [*taskset_prefix(self.core), *cmd],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 30,
+        )
+        wall = time.perf_counter() - started
+        server_cpu = (group_cpu_seconds(server_pgid) - server_before) if server_pgid else 0.0
+        generator_cpu = children_cpu_seconds() - children_before
+        other_cpu = busy_cpu_seconds() - busy_before - server_cpu - generator_cpu
+        line = next(
+            (ln for ln in proc.stdout.splitlines() if ln.startswith("BENCHJSON ")),
+            None,
+        )
+        if line is None:
+            raise RuntimeError(
+                f"load generator gave no result (exit {proc.returncode}): "
+                f"{proc.stdout[-500:]} {proc.stderr[-500:]}"
+            )
+        data = json.loads(line.removeprefix("BENCHJSON "))
+        statuses = {"200": data["s200"], "304": data["s304"], "other": data["sother"]}
+        expected = str(scenario.expect_status)
+        answered = sum(statuses.values())
+        if answered == 0 and not data["errors"]:
+            raise NoAnswers(f"scenario {scenario.name}: no answer within {seconds:g} s")
+        if statuses.get(expected, 0) != answered or data["errors"]:
+            raise RuntimeError(
+                f"scenario {scenario.name}: unexpected answers {statuses}, "
+                f"{data['errors']} errors (expected status {expected})"
+            )
+        return LoadResult(
+            requests=data["requests"],
+            seconds=data["duration_us"] / 1e6,
+            errors=data["errors"],
+            statuses=statuses,
+            p50_ms=data["p50_us"] / 1000,
+            p99_ms=data["p99_us"] / 1000,
+            server_cpu=server_cpu / wall if server_pgid else None,
+            other_cpu=max(0.0, other_cpu / wall),
+        )

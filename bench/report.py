@@ -1,0 +1,379 @@
+"""The Markdown report: machine and versions, the HTTP table, the build table, the targets."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import platform
+import sqlite3
+import statistics
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from load import LoadResult
+from pipeline import BuildTimes
+
+SCENARIO_TITLES = {
+    "health": "ceiling: /health",
+    "driver": "/drivers/{random id}",
+    "drivers_page": "/drivers?limit=100",
+    "circuit": "/circuits/{random id}",
+    "revalidate": "304: /drivers/1 + If-None-Match",
+    "ds_row": "/racing/driver_summary/{random id}.json",
+    "ds_page": "/racing/driver_summary.json?_size=100",
+}
+# Our scenario -> Datasette's equivalent.
+DATASETTE_EQUIVALENT = {"driver": "ds_row", "drivers_page": "ds_page"}
+DATASETTE = "datasette"
+POINT_LOOKUPS = ("driver", "circuit")
+
+
+@dataclass(frozen=True)
+class Row:
+    server: str
+    scenario: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    runs: int
+    server_cpu: float | None
+    other_cpu: float | None
+
+    @property
+    def cpu_us_per_request(self) -> float | None:
+        """Server CPU time per request: steadier than RPS when other jobs share the machine."""
+        return self.server_cpu / self.rps * 1e6 if self.server_cpu and self.rps else None
+
+    @property
+    def tail(self) -> float:
+        return self.p99_ms / self.p50_ms if self.p50_ms else float("inf")
+
+
+def median_row(server: str, scenario: str, results: list[LoadResult]) -> Row:
+    return Row(
+        server,
+        scenario,
+        rps=statistics.median(r.rps for r in results),
+        p50_ms=statistics.median(r.p50_ms for r in results),
+        p99_ms=statistics.median(r.p99_ms for r in results),
+        runs=len(results),
+        server_cpu=_median([r.server_cpu for r in results]),
+        other_cpu=_median([r.other_cpu for r in results]),
+    )
+
+
+def _median(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return statistics.median(present) if present else None
+
+
+class Table:
+    def __init__(self, rows: list[Row]) -> None:
+        self.rows = rows
+        self._by_key = {(r.server, r.scenario): r for r in rows}
+
+    def get(self, server: str, scenario: str) -> Row | None:
+        return self._by_key.get((server, scenario))
+
+    def ceiling_ratio(self, row: Row) -> float | None:
+        ceiling = self.get(row.server, "health")
+        return row.rps / ceiling.rps if ceiling and row.scenario != "health" else None
+
+    def datasette_ratio(self, row: Row) -> float | None:
+        peer = DATASETTE_EQUIVALENT.get(row.scenario)
+        other = self.get(DATASETTE, peer) if peer else None
+        return row.rps / other.rps if other else None
+
+    def contention(self) -> str:
+        """One line on how busy the rest of the machine was during the load runs."""
+        others = [r.other_cpu for r in self.rows if r.other_cpu is not None]
+        servers = [r.server_cpu for r in self.rows if r.server_cpu is not None]
+        if not others:
+            return ""
+        line = (
+            f"Other processes kept {statistics.mean(others):.2f} cores busy on average during "
+            f"the load runs (max {max(others):.2f}); the servers got "
+            f"{statistics.mean(servers):.0%} of a core on average."
+        )
+        if statistics.mean(others) > 0.25:
+            line += (
+                " **The machine was shared: RPS and p99 are depressed and noisy; compare rows "
+                "by µs CPU/req and by ratios within one server rather than across runs.**"
+            )
+        return line
+
+    def markdown(self) -> str:
+        out = [
+            "| backend | scenario | RPS | p50 ms | p99 ms | × ceiling | × Datasette | p99/p50 "
+            "| server CPU | µs CPU/req | others CPU |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for row in self.rows:
+            ceiling = self.ceiling_ratio(row)
+            peer = self.datasette_ratio(row)
+            out.append(
+                f"| {row.server} | {SCENARIO_TITLES.get(row.scenario, row.scenario)} "
+                f"| {row.rps:,.0f} | {row.p50_ms:.2f} | {row.p99_ms:.2f} "
+                f"| {_pct(ceiling)} | {_times(peer)} | {row.tail:.2f} "
+                f"| {_pct(row.server_cpu)} | {_us(row.cpu_us_per_request)} "
+                f"| {_cores(row.other_cpu)} |"
+            )
+        return "\n".join(out)
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def _us(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def _cores(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def _times(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}×"
+
+
+# ---- machine and versions ----------------------------------------------------------------
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def ram_gib() -> float:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 1024 / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def package_version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def datasette_version(exe: Path | None) -> str:
+    if exe is None:
+        return "unavailable"
+    out = subprocess.run([str(exe), "--version"], capture_output=True, text=True).stdout
+    return out.strip().rsplit(" ", 1)[-1] or "unknown"
+
+
+def header(
+    *,
+    mode: str,
+    started_utc: str,
+    data_set: str,
+    generator: str,
+    connections: int,
+    seconds: float,
+    runs: int,
+    pinning: str,
+    datasette_exe: Path | None,
+    datasette_setup: str,
+    postgres: str,
+    load_avg: str,
+) -> str:
+    versions = ", ".join(
+        [
+            f"Python {platform.python_version()}",
+            f"litestar {package_version('litestar')}",
+            f"msgspec {package_version('msgspec')}",
+            f"uvicorn {package_version('uvicorn')}",
+            f"granian {package_version('granian')}",
+            f"duckdb {package_version('duckdb')}",
+            f"SQLite {sqlite3.sqlite_version}",
+            f"PostgreSQL {postgres}",
+            f"Datasette {datasette_version(datasette_exe)}",
+        ]
+    )
+    return "\n".join(
+        [
+            f"# Racing Data API benchmark ({mode}, {started_utc})",
+            "",
+            f"- machine: {cpu_model()}, {os.cpu_count()} cores, {ram_gib():.1f} GiB RAM, "
+            f"{platform.system()} {platform.release()}",
+            f"- versions: {versions}",
+            f"- load generator: {generator}; {connections} connections, {seconds:g} s per run, "
+            f"{runs} runs per scenario (medians shown), keep-alive, no Accept-Encoding",
+            f"- pinning: {pinning}",
+            f"- data set: {data_set}",
+            "- servers: the API as shipped (`python -m app`: uvicorn, 1 process, asyncio loop, "
+            "h11, access log at the default level `info`); the response cache on unless marked; "
+            f"Datasette: {datasette_setup}",
+            "- × ceiling: RPS over the same server's `/health` RPS in this run; × Datasette: RPS "
+            "over Datasette's equivalent (row lookup / page of 100 over the same SQLite file)",
+            "- server CPU: CPU time of the server's process group over the run's wall time (100% "
+            "= it had its core to itself and used all of it); µs CPU/req: server CPU time per "
+            "request (steadier than RPS on a shared machine); others CPU: cores busy with "
+            "anything else on the machine meanwhile (other users' jobs; for postgres, PostgreSQL "
+            f"itself), from /proc/stat. Load average at start / end: {load_avg}",
+        ]
+    )
+
+
+def build_table(times: list[BuildTimes]) -> str:
+    def med(attr: str) -> float | None:
+        values = [getattr(t, attr) for t in times if getattr(t, attr) is not None]
+        return statistics.median(values) if values else None
+
+    def fmt(value: float | None, unit: str = "s") -> str:
+        if value is None:
+            return "—"
+        return f"{value:.2f} {unit}" if unit == "s" else f"{value:.0f} {unit}"
+
+    rows = [
+        ("startup (interpreter + imports)", med("startup"), None, None),
+        ("read raw files", med("read"), None, None),
+        ("models (30)", med("models"), None, None),
+        ("audits", med("audits"), None, None),
+        ("coverage + Parquet + publish", med("parquet"), None, None),
+        ("**build** (`python -m transforms build`)", med("build_in_process"),
+         med("build_wall"), med("build_maxrss_mb")),
+        ("SQLite load", med("sqlite_load"), med("sqlite_wall"), med("sqlite_maxrss_mb")),
+        ("PostgreSQL load (ADBC)", med("postgres_load"), med("postgres_wall"),
+         med("postgres_maxrss_mb")),
+    ]  # fmt: skip
+    out = [
+        f"Build and loads: medians of {len(times)} run(s), each in a fresh artifacts directory "
+        "(a real build, never the `unchanged` shortcut; the PostgreSQL schema is dropped first). "
+        "Stage = time the step itself reports or the gap between the build's timestamped output "
+        "lines; wall = the whole command including interpreter start.",
+        "",
+        "| stage | stage s | command wall | peak RSS |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, stage, wall, rss in rows:
+        out.append(f"| {name} | {fmt(stage)} | {fmt(wall)} | {fmt(rss, 'MB')} |")
+    return "\n".join(out)
+
+
+# ---- targets -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    measured: str
+    met: bool | None  # None: not measured in this run
+
+    def markdown(self) -> str:
+        mark = {True: "met", False: "**missed**", None: "not measured"}[self.met]
+        return f"| {self.name} | {self.measured} | {mark} |"
+
+
+def targets(
+    table: Table,
+    backends: list[str],
+    cache_off: str,
+    times: list[BuildTimes],
+    rss_mb: float | None,
+) -> list[Target]:
+    out: list[Target] = []
+
+    def ratios(server: str, scenarios: tuple[str, ...]) -> list[tuple[str, float]]:
+        found = []
+        for scenario in scenarios:
+            row = table.get(server, scenario)
+            ratio = table.ceiling_ratio(row) if row else None
+            if ratio is not None:
+                found.append((scenario, ratio))
+        return found
+
+    def ceiling_target(name: str, server: str, scenarios: tuple[str, ...], goal: float) -> None:
+        found = ratios(server, scenarios)
+        measured = ", ".join(f"{s} {r:.0%}" for s, r in found) or "—"
+        out.append(Target(name, measured, min(r for _, r in found) >= goal if found else None))
+
+    for backend in backends:
+        ceiling_target(f"{backend}: point lookups ≥ 90% of ceiling", backend, POINT_LOOKUPS, 0.90)
+    for backend in backends:
+        ceiling_target(f"{backend}: page of 100 ≥ 85% of ceiling", backend, ("drivers_page",), 0.85)
+    for scenario, what in (("driver", "point lookup"), ("drivers_page", "page of 100")):
+        row = table.get("sqlite", scenario)
+        ratio = table.datasette_ratio(row) if row else None
+        out.append(
+            Target(
+                f"sqlite: {what} ≥ 3× Datasette",
+                _times(ratio),
+                None if ratio is None else ratio >= 3.0,
+            )
+        )
+    for sqlite, parquet, note in (
+        ("sqlite", "parquet", "cache on: replays, the backend is idle after warm-up"),
+        (cache_off, f"parquet{cache_off.removeprefix('sqlite')}", "cache off: every query runs"),
+    ):
+        pairs = []
+        for scenario in ("driver", "drivers_page", "circuit"):
+            a, b = table.get(sqlite, scenario), table.get(parquet, scenario)
+            if a and b:
+                pairs.append((scenario, a.rps / b.rps))
+        out.append(
+            Target(
+                f"parquet within 1.1× of sqlite, {note} (sqlite RPS / parquet RPS)",
+                ", ".join(f"{s} {r:.2f}×" for s, r in pairs) or "—",
+                max(r for _, r in pairs) <= 1.1 if pairs else None,
+            )
+        )
+    ceiling_target(
+        "sqlite, cache off: point lookups ≥ 60% of ceiling", cache_off, POINT_LOOKUPS, 0.6
+    )
+    api_rows = [r for r in table.rows if r.server != DATASETTE]
+    if api_rows:
+        worst = max(api_rows, key=lambda r: r.tail)
+        over = sum(1 for r in api_rows if r.tail > 2.5)
+        out.append(
+            Target(
+                "p99 ≤ 2.5× p50 (every API row)",
+                f"worst {worst.tail:.2f}× ({worst.server}, {worst.scenario}); "
+                f"{over} of {len(api_rows)} rows over",
+                over == 0,
+            )
+        )
+
+    def build_target(name: str, attr: str, wall_attr: str | None, goal: float, unit: str) -> None:
+        values = [getattr(t, attr) for t in times if getattr(t, attr) is not None]
+        if not values:
+            out.append(Target(name, "—", None))
+            return
+        value = statistics.median(values)
+        measured = f"{value:.2f} s" if unit == "s" else f"{value:.0f} MB"
+        if wall_attr:
+            walls = [getattr(t, wall_attr) for t in times if getattr(t, wall_attr) is not None]
+            measured += f" (command wall {statistics.median(walls):.2f} s)"
+        out.append(Target(name, measured, value <= goal))
+
+    build_target("full build ≤ 2 s", "build_in_process", "build_wall", 2.0, "s")
+    build_target("build peak RSS ≤ 1 GB", "build_maxrss_mb", None, 1024, "MB")
+    build_target("SQLite load ≤ 0.5 s", "sqlite_load", "sqlite_wall", 0.5, "s")
+    build_target("PostgreSQL load ≤ 3 s", "postgres_load", "postgres_wall", 3.0, "s")
+    out.append(
+        Target(
+            "API RSS ≤ 150 MB (sqlite server after its load runs)",
+            "—" if rss_mb is None else f"{rss_mb:.0f} MB",
+            None if rss_mb is None else rss_mb <= 150,
+        )
+    )
+    return out
+
+
+def targets_markdown(items: list[Target]) -> str:
+    lines = ["| target | measured | |", "|---|---|---|"]
+    lines.extend(t.markdown() for t in items)
+    return "\n".join(lines)

@@ -1,0 +1,385 @@
+"""Benchmark the Racing Data API: build and loads, then HTTP throughput and latency per backend
+against the same server's /health ceiling and against Datasette over the same SQLite file.
+
+    .venv/bin/python bench/run.py            # full: every backend, granian, Datasette (≤ 5 min)
+    .venv/bin/python bench/run.py --quick    # sqlite + ceiling + Datasette, short runs (≤ 60 s)
+
+Writes bench/results/<UTC timestamp>.md and bench/results/latest.md. Everything it starts
+(servers, load generators) runs in its own process group on loopback and is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import http.client
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pipeline
+import report
+from load import LoadGenerator, LoadResult, NoAnswers, Scenario, taskset_prefix
+from servers import (
+    DATASETTE_SETTINGS,
+    HOST,
+    PYTHON,
+    ROOT,
+    Server,
+    api_server,
+    datasette_server,
+    ensure_datasette,
+    granian_available,
+)
+
+RESULTS_DIR = ROOT / "bench" / "results"
+REAL_DATA = Path(os.environ.get("RACING_REAL_DATA", ROOT.parent / "shared" / "data" / "f1"))
+DEFAULT_BENCH_DB = "postgresql://postgres@127.0.0.1:5432/racing_bench"
+CONNECTIONS = 32
+SERVER_CORE, LOAD_CORE = 0, 1
+
+
+@dataclass(frozen=True)
+class Mode:
+    name: str
+    seconds: float
+    runs: int
+    build_repeats: int
+    full: bool
+    budget: float  # seconds; optional servers are skipped rather than pass it
+
+
+FULL = Mode("full", seconds=3, runs=2, build_repeats=2, full=True, budget=285)
+QUICK = Mode("quick", seconds=1, runs=2, build_repeats=1, full=False, budget=55)
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+def pick_source(workdir: Path) -> tuple[Path, str]:
+    env = os.environ.get("RACING_REAL_DATA")
+    for candidate in (Path(env) if env else None, REAL_DATA):
+        if candidate is not None and (candidate / "results.csv").is_file():
+            return candidate, f"{candidate} (real Ergast / Jolpica CSVs)"
+    sample = workdir / "sample"
+    subprocess.run([str(PYTHON), "-m", "transforms", "sample", str(sample)], cwd=ROOT, check=True)
+    return sample, "generated sample (`python -m transforms sample`; no real data found)"
+
+
+# ---- HTTP helpers -------------------------------------------------------------------------
+
+
+def get_json(port: int, path: str) -> dict:
+    con = http.client.HTTPConnection(HOST, port, timeout=10)
+    try:
+        con.request("GET", path)
+        response = con.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"GET {path}: {response.status} {body[:200]!r}")
+        return json.loads(body)
+    finally:
+        con.close()
+
+
+def all_ids(port: int, path: str, key: str) -> list[int]:
+    ids: list[int] = []
+    while True:
+        page = get_json(port, f"{path}?limit=1000&offset={len(ids)}")
+        ids.extend(item[key] for item in page["data"])
+        if not page["data"] or len(ids) >= page["total"]:
+            return ids
+
+
+def etag_of(port: int, path: str) -> str:
+    con = http.client.HTTPConnection(HOST, port, timeout=10)
+    try:
+        con.request("GET", path)
+        response = con.getresponse()
+        response.read()
+        etag = response.getheader("etag")
+        if not etag:
+            raise RuntimeError(f"GET {path} has no ETag")
+        return etag
+    finally:
+        con.close()
+
+
+def warm(port: int, scenarios: list[Scenario], limit: int | None = None) -> None:
+    """GET every path (or the first `limit`) of every scenario once on one keep-alive
+    connection (fills the response cache and the page cache), checking each answers as the
+    scenario expects."""
+    con = http.client.HTTPConnection(HOST, port, timeout=30)
+    try:
+        for scenario in scenarios:
+            headers = {"If-None-Match": scenario.if_none_match} if scenario.if_none_match else {}
+            for path in scenario.paths[:limit]:
+                con.request("GET", path, headers=headers)
+                response = con.getresponse()
+                response.read()
+                if response.status != scenario.expect_status:
+                    raise RuntimeError(f"warm-up GET {path}: {response.status}")
+    finally:
+        con.close()
+
+
+# ---- the plan -----------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    label: str
+    make: Callable[[], Server]
+    scenarios: list[str]
+    warm_limit: int | None = None
+    optional: bool = False
+
+
+def api_scenarios(driver_ids: list[int], circuit_ids: list[int], etag: str) -> dict[str, Scenario]:
+    return {
+        "health": Scenario("health", ("/health",)),
+        "driver": Scenario("driver", tuple(f"/drivers/{i}" for i in driver_ids)),
+        "drivers_page": Scenario("drivers_page", ("/drivers?limit=100",)),
+        "circuit": Scenario("circuit", tuple(f"/circuits/{i}" for i in circuit_ids)),
+        "revalidate": Scenario("revalidate", ("/drivers/1",), 304, etag),
+    }
+
+
+def datasette_scenarios(driver_ids: list[int]) -> dict[str, Scenario]:
+    return {
+        "ds_row": Scenario("ds_row", tuple(f"/racing/driver_summary/{i}.json" for i in driver_ids)),
+        "ds_page": Scenario("ds_page", ("/racing/driver_summary.json?_size=100",)),
+    }
+
+
+def drive(
+    server: Server,
+    scenarios: list[Scenario],
+    load: LoadGenerator,
+    mode: Mode,
+    warm_limit: int | None = None,
+) -> dict[str, list[LoadResult]]:
+    """Warm up, then `mode.runs` rounds over the scenarios (interleaved, so drift spreads)."""
+    warm(server.port, scenarios, warm_limit)
+    load.run(server.port, scenarios[0], 1)  # a short unmeasured burst
+    results: dict[str, list[LoadResult]] = {s.name: [] for s in scenarios}
+    for _ in range(mode.runs):
+        for scenario in scenarios:
+            try:
+                result = load.run(server.port, scenario, mode.seconds, server.pgid)
+            except NoAnswers:
+                log(f"  {server.label}: no answer in {mode.seconds:g} s; rerun for 3×")
+                result = load.run(server.port, scenario, 3 * mode.seconds, server.pgid)
+            results[scenario.name].append(result)
+            log(
+                f"  {server.label:<18} {scenario.name:<13} {result.rps:>9,.0f} rps  "
+                f"p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms  "
+                f"server CPU {result.server_cpu or 0:.0%}  others {result.other_cpu or 0:.2f} cores"
+            )
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="sqlite + ceiling + Datasette, short")
+    args = parser.parse_args(argv)
+    mode = QUICK if args.quick else FULL
+    started = time.perf_counter()
+    started_utc = datetime.datetime.now(datetime.UTC)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+    load_at_start = load_average()
+    workdir = Path(tempfile.mkdtemp(prefix="racing-bench-"))
+    running: list[Server] = []
+    try:
+        source, data_set = pick_source(workdir)
+        database_url = os.environ.get("RACING_BENCH_DATABASE_URL", DEFAULT_BENCH_DB)
+        pg_error = pipeline.ensure_database(database_url)
+        if pg_error:
+            log(f"PostgreSQL unavailable, its load and backend are skipped: {pg_error}")
+        log(f"== build and loads ({mode.build_repeats}×) from {source}")
+        artifacts, build_times = pipeline.build_and_load(
+            source, workdir, None if pg_error else database_url, mode.build_repeats
+        )
+        for t in build_times:
+            log(
+                f"  build {t.build_in_process:.2f} s (wall {t.build_wall:.2f} s, "
+                f"{t.build_maxrss_mb:.0f} MB), sqlite load {t.sqlite_load:.2f} s, "
+                f"postgres load {t.postgres_load if t.postgres_load is not None else '—'} s"
+            )
+        version_dir = (artifacts / "current").resolve()
+        sqlite_file = version_dir / "racing.sqlite"
+        manifest = json.loads((version_dir / "manifest.json").read_text())
+
+        load = LoadGenerator(workdir, CONNECTIONS, LOAD_CORE)
+        log(f"== HTTP ({mode.name}): {load.name}")
+        datasette_exe = ensure_datasette()
+        all_api = ["health", "driver", "drivers_page", "circuit", "revalidate"]
+        url = database_url
+
+        settings = " ".join(DATASETTE_SETTINGS)
+        datasette_setup = (
+            f"`datasette serve -i racing.sqlite --inspect-file counts.json --setting {settings}` "
+            "(immutable, precomputed counts, no facet suggestions; uvicorn, 1 process, default 3 "
+            "SQL threads), own venv bench/.venv-datasette"
+            if datasette_exe
+            else "unavailable"
+        )
+
+        def api(label: str, backend: str, scenarios: list[str] = all_api, **kw: bool) -> Plan:
+            cache = kw.get("cache", True)
+            return Plan(
+                label,
+                lambda: api_server(label, backend, artifacts, url, workdir, **kw),
+                scenarios,
+                warm_limit=None if cache else 100,  # no response cache to fill
+            )
+
+        plans = [api("sqlite", "sqlite")]
+        if datasette_exe is not None:
+            counts_file = workdir / "counts.json"
+            plans.append(
+                Plan(
+                    "datasette",
+                    lambda: datasette_server(datasette_exe, sqlite_file, counts_file, workdir),
+                    ["ds_row", "ds_page"],
+                    warm_limit=100,
+                )
+            )
+        if mode.full:
+            plans.append(api("sqlite, cache off", "sqlite", cache=False))
+            plans.append(api("parquet", "parquet"))
+            if not pg_error:
+                plans.append(api("postgres", "postgres"))
+            # Extras, run while the time bound allows: the backends compared on queries rather
+            # than on cache replays, and the same app under granian instead of uvicorn.
+            plans.append(api("parquet, cache off", "parquet", all_api[:4], cache=False))
+            plans[-1].optional = True
+            if granian_available():
+                plans.append(api("sqlite, granian", "sqlite", granian=True))
+                plans[-1].optional = True
+
+        rows: list[report.Row] = []
+        skipped: list[str] = []
+        api_rss: float | None = None
+        catalog: dict[str, Scenario] = {}
+        driver_ids: list[int] = []
+        for plan in plans:
+            estimate = len(plan.scenarios) * mode.runs * (mode.seconds + 0.2) + 10
+            if plan.optional and time.perf_counter() - started + estimate > mode.budget:
+                skipped.append(plan.label)
+                log(f"  skipping {plan.label}: it would pass the {mode.budget:.0f} s bound")
+                continue
+            server = plan.make()
+            running.append(server)
+            server.start()
+            if not catalog:
+                driver_ids = all_ids(server.port, "/drivers", "driver_id")
+                circuit_ids = all_ids(server.port, "/circuits", "circuit_id")
+                etag = etag_of(server.port, "/drivers/1")
+                catalog = api_scenarios(driver_ids, circuit_ids, etag)
+                catalog.update(datasette_scenarios(driver_ids))
+            scenarios = [catalog[name] for name in plan.scenarios]
+            results = drive(server, scenarios, load, mode, plan.warm_limit)
+            rows.extend(report.median_row(plan.label, name, rs) for name, rs in results.items())
+            if plan.label == "sqlite":
+                api_rss = server.rss_mb()
+                log(f"  sqlite server VmRSS after its load runs: {api_rss:.0f} MB")
+            server.stop()
+            running.remove(server)
+
+        table = report.Table(sorted(rows, key=lambda r: r.server == report.DATASETTE))
+        pg_version = "unavailable" if pg_error else pipeline.postgres_version(database_url)
+        pinning = (
+            f"server on core {SERVER_CORE}, load generator on core {LOAD_CORE} (taskset)"
+            if taskset_prefix(LOAD_CORE)
+            else "none (taskset unavailable or a single core)"
+        )
+        if not pg_error:
+            pinning += "; the PostgreSQL server itself is not pinned (it shares both cores)"
+        counts = manifest["marts"]
+        data_line = (
+            f"{data_set}; data_version {manifest['data_version']}; "
+            f"{counts['driver_summary']['rows']} drivers, {counts['circuit_summary']['rows']} "
+            f"circuits; {len(driver_ids)} driver ids for the random lookups"
+        )
+        head = report.header(
+            mode=mode.name,
+            started_utc=started_utc.strftime("%Y-%m-%d %H:%M UTC"),
+            data_set=data_line,
+            generator=load.name,
+            connections=CONNECTIONS,
+            seconds=mode.seconds,
+            runs=mode.runs,
+            pinning=pinning,
+            datasette_exe=datasette_exe,
+            datasette_setup=datasette_setup,
+            postgres=pg_version,
+            load_avg=f"{load_at_start} / {load_average()}",
+        )
+        items = report.targets(
+            table,
+            [p.label for p in plans if p.label in ("sqlite", "parquet", "postgres")],
+            "sqlite, cache off",
+            build_times,
+            api_rss,
+        )
+        total = time.perf_counter() - started
+        document = "\n\n".join(
+            [
+                head,
+                "## HTTP",
+                table.markdown(),
+                table.contention(),
+                "## Build",
+                report.build_table(build_times),
+                "## Targets",
+                report.targets_markdown(items),
+                "API RSS: VmRSS of the sqlite server process after its load runs. "
+                + (
+                    f"Skipped to stay within the time bound: {', '.join(skipped)}. "
+                    if skipped
+                    else ""
+                )
+                + f"Bench total: {total:.0f} s ({mode.name}).",
+            ]
+        )
+        print("\n" + document)
+        write_results(document, started_utc)
+        return 0
+    finally:
+        for server in running:
+            with contextlib.suppress(Exception):
+                server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def write_results(document: str, started: datetime.datetime) -> None:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    for name in (f"{stamp}.md", "latest.md"):
+        tmp = RESULTS_DIR / f"{name}.tmp"
+        tmp.write_text(document + "\n")
+        tmp.replace(RESULTS_DIR / name)
+    log(f"\nwritten bench/results/{stamp}.md and bench/results/latest.md")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
