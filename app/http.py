@@ -69,7 +69,28 @@ UNAVAILABLE = problem_spec(
     "The database cannot answer now",
     {"title": "Service Unavailable", "status": 503, "detail": "PostgreSQL unavailable"},
 )
-PROBLEM_RESPONSES = {400: BAD_REQUEST, 404: NOT_FOUND, 503: UNAVAILABLE}
+TOO_LONG = problem_spec(
+    414, "Path and query longer than 4 KiB", {"title": "URI Too Long", "status": 414}
+)
+TOO_MANY = problem_spec(
+    429,
+    "Rate limit reached (when RACING_RATE_LIMIT is set); see Retry-After",
+    {"title": "Too Many Requests", "status": 429},
+)
+HEADERS_TOO_LARGE = problem_spec(
+    431,
+    "Request headers larger than 16 KiB",
+    {"title": "Request Header Fields Too Large", "status": 431},
+)
+SIZE_LIMITS = {414: TOO_LONG, 431: HEADERS_TOO_LARGE}
+PROBLEM_RESPONSES = {
+    400: BAD_REQUEST,
+    404: NOT_FOUND,
+    414: TOO_LONG,
+    429: TOO_MANY,
+    431: HEADERS_TOO_LARGE,
+    503: UNAVAILABLE,
+}
 
 
 def _problem_response(request: Request, problem: Problem, headers: dict | None = None) -> Response:

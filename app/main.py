@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 
+import msgspec
 from litestar import Litestar, get
 from litestar.config.compression import CompressionConfig
 from litestar.config.cors import CORSConfig
@@ -19,7 +21,13 @@ from litestar.response import Redirect
 from litestar.types import Message, Receive, Scope, Send
 
 from app.backends import Backend, open_backend
-from app.http import EXCEPTION_HANDLERS, ResponseCache, etag_middleware_factory
+from app.http import (
+    EXCEPTION_HANDLERS,
+    PROBLEM_JSON,
+    Problem,
+    ResponseCache,
+    etag_middleware_factory,
+)
 from app.routes.circuits import CircuitController
 from app.routes.common import document_csv
 from app.routes.constructors import ConstructorController
@@ -54,11 +62,21 @@ async def redoc_redirect() -> Redirect:
     return Redirect("/schema/redoc")
 
 
+MAX_TARGET_BYTES = 4096  # path and query string
+MAX_HEADER_BYTES = 16384  # all request headers together
+
+
 class RacingApp(Litestar):
-    """Litestar, answering HEAD for every GET route: the request is routed as GET and the
-    body is dropped on the way out, so headers (ETag, Content-Length) match the GET."""
+    """Litestar, refusing oversized requests before routing (414, 431), and answering HEAD for
+    every GET route: the request is routed as GET and the body is dropped on the way out, so
+    headers (ETag, Content-Length) match the GET."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            status = _oversized(scope)
+            if status:
+                await _refuse(send, status, getattr(self.state, "data_version", None))
+                return
         if scope["type"] == "http" and scope["method"] == "HEAD":
             scope = {**scope, "method": "GET"}  # type: ignore[typeddict-item]
             get_send = send
@@ -69,6 +87,29 @@ class RacingApp(Litestar):
                 await get_send(message)
 
         await super().__call__(scope, receive, send)
+
+
+def _oversized(scope: Scope) -> int | None:
+    if len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"") > MAX_TARGET_BYTES:
+        return 414
+    if sum(len(name) + len(value) for name, value in scope["headers"]) > MAX_HEADER_BYTES:
+        return 431
+    return None
+
+
+async def _refuse(send: Send, status: int, version: str | None) -> None:
+    title = HTTPStatus(status).phrase
+    body = msgspec.json.encode(Problem(title=title, status=status))
+    version = version or "none"
+    headers = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-data-version", version.encode()),
+        (b"connection", b"close"),
+        *SECURITY_HEADERS,
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def provide_backend(state: State) -> Backend:

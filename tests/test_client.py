@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from app.openapi import schema_json
@@ -22,46 +19,6 @@ GENERATOR = Path(sys.executable).with_name("openapi-python-client")
 
 def test_committed_openapi_json_is_current():
     assert (ROOT / "openapi.json").read_bytes() == schema_json(), "run `just openapi`"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(sample_build):
-    """`python -m app` as users run it, on a free loopback port."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "RACING_ARTIFACTS": str(sample_build.directory.parent),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "RACING_LOG_LEVEL": "info",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app"], env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not become ready")
-        yield url
-    finally:
-        process.terminate()
-        _, log = process.communicate(timeout=15)
-        # uvicorn shuts down gracefully, then re-raises the signal: exit status -SIGTERM.
-        assert process.returncode in (0, -15)
-        assert "Application shutdown complete" in log
 
 
 @pytest.fixture(scope="module")
@@ -83,14 +40,14 @@ def client_package(tmp_path_factory):
         shutil.rmtree(out, ignore_errors=True)
 
 
-def test_generated_client_round_trip(server, client_package):
+def test_generated_client_round_trip(live_server, client_package):
     import importlib
 
     api = importlib.import_module(client_package)
     list_drivers = importlib.import_module(f"{client_package}.api.drivers.list_drivers")
     get_driver = importlib.import_module(f"{client_package}.api.drivers.get_driver")
     models = importlib.import_module(f"{client_package}.models")
-    client = api.Client(base_url=server)
+    client = api.Client(base_url=live_server)
 
     by_points = models.ListDriversSort("-points")
     first = list_drivers.sync(client=client, limit=5, offset=0, sort=by_points)

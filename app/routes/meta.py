@@ -7,7 +7,7 @@ from litestar import Controller, Response, get
 from litestar.datastructures import State
 
 from app.backends import Backend, BackendUnavailable
-from app.http import PROBLEM_RESPONSES, UNAVAILABLE
+from app.http import PROBLEM_RESPONSES, SIZE_LIMITS, UNAVAILABLE
 from app.models import Coverage, Health, Meta, Ready
 from app.routes.common import BackendDep
 
@@ -33,7 +33,13 @@ class MetaController(Controller):
             row_counts={name: mart["rows"] for name, mart in manifest["marts"].items()},
         )
 
-    @get("/health", operation_id="getHealth", summary="The process is up", opt={"cache": False})
+    @get(
+        "/health",
+        operation_id="getHealth",
+        summary="The process is up",
+        responses=SIZE_LIMITS,
+        opt={"cache": False},
+    )
     async def health(self) -> Health:
         """Always 200 while the process runs; it touches no database."""
         return Health(status="ok")
@@ -42,7 +48,7 @@ class MetaController(Controller):
         "/ready",
         operation_id="getReady",
         summary="The backend answers with the expected data version",
-        responses={503: UNAVAILABLE},
+        responses={503: UNAVAILABLE, **SIZE_LIMITS},
         opt={"cache": False},
         cache_control=None,
     )
