@@ -118,22 +118,14 @@ async def _page(
     offset: int,
 ) -> Page[T]:
     condition = " and ".join(where) if where else "1 = 1"
-    # One query: the page and, on each row, the count of every match (a window over the
-    # filtered rows). Only a page past the end needs a second query for the total.
+    # Two queries: a window count on the page query would make SQLite materialise every match.
+    count = await backend.fetch_all(f"select count(*) as n from {table} where {condition}", params)
     rows = await backend.fetch_all(
-        f"select {columns(struct)}, count(*) over () as total_matches from {table} "
-        f"where {condition} order by {order} limit ? offset ?",
+        f"select {columns(struct)} from {table} where {condition} "
+        f"order by {order} limit ? offset ?",
         [*params, limit, offset],
     )
-    if rows:
-        total = rows[0]["total_matches"]
-        for row in rows:
-            del row["total_matches"]
-    else:
-        count = await backend.fetch_all(
-            f"select count(*) as n from {table} where {condition}", params
-        )
-        total = count[0]["n"]
+    total = count[0]["n"]
     return Page(data=convert(rows, struct), total=total, limit=limit, offset=offset)
 
 
