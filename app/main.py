@@ -7,11 +7,12 @@ from contextlib import asynccontextmanager
 from http import HTTPStatus
 
 import msgspec
-from litestar import Litestar, get
+from litestar import Litestar, Request, get
 from litestar.config.compression import CompressionConfig
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import ValidationException
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
@@ -112,6 +113,18 @@ async def _refuse(send: Send, status: int, version: str | None) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+async def reject_repeated_parameters(request: Request) -> None:
+    """No parameter of this API is a list: `?season=1950&season=1951` is an error, not a guess."""
+    seen: set[str] = set()
+    for name, _ in request.query_params.multi_items():
+        if name in seen:
+            raise ValidationException(
+                detail=f"Validation failed for {request.method} {request.url.path}",
+                extra=[{"key": name, "source": "query", "message": "given more than once"}],
+            )
+        seen.add(name)
+
+
 def provide_backend(state: State) -> Backend:
     return state.backend
 
@@ -189,6 +202,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ).middleware,
         ],
         before_send=[add_headers],
+        before_request=reject_repeated_parameters,
         exception_handlers=EXCEPTION_HANDLERS,
         compression_config=compression,
         cors_config=CORSConfig(

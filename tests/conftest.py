@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import settings
 
 from transforms.build import BuildResult, build
 from transforms.load_sqlite import load_sqlite
@@ -26,6 +27,12 @@ TEST_DATABASE_URL = os.environ.get(
     "RACING_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# In CI, hypothesis (and schemathesis on top of it) replays the same examples every run, so a
+# red CI always means a reproducible failure; locally every run explores new examples.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if IN_CI:
+    settings.load_profile("ci")
 
 
 def unavailable(reason: str) -> None:

@@ -164,3 +164,11 @@ def test_injection_shaped_search_is_just_text(client, text):
 @pytest.mark.parametrize("ident", ["1 or 1=1", "hamilton'--", "1;select 1", "%25", "..%2F..%2Fetc"])
 def test_injection_shaped_ids_are_404(client, ident):
     assert client.get(f"/drivers/{ident}").status_code == 404
+
+
+def test_a_repeated_parameter_is_a_400(client):
+    response = client.get("/drivers?season=1950&season=1951")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"name": "season", "location": "query", "message": "given more than once"}
+    ]

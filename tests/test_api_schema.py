@@ -12,6 +12,7 @@ from schemathesis.generation import GenerationMode
 from tests.conftest import make_client
 
 EXAMPLES_PER_OPERATION = 100
+SIZE_REFUSALS = (414, 431)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,14 @@ def test_every_operation_conforms(api_schema):
             suppress_health_check=list(HealthCheck),
         )
         def check(case):
-            statuses.add(case.call_and_validate().status_code)
+            response = case.call()
+            statuses.add(response.status_code)
+            if response.status_code in SIZE_REFUSALS:
+                # Refused before routing (documented on every operation); schemathesis counts
+                # only 4xx codes it knows as a rejection of invalid data, not 414/431.
+                assert response.headers["content-type"] == "application/problem+json"
+                return
+            case.validate_response(response)
 
         try:
             check()

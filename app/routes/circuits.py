@@ -43,7 +43,10 @@ class CircuitController(Controller):
         offset: Offset = 0,
         sort: Annotated[
             CircuitSort,
-            Parameter(description="Field to sort by; prefix `-` for descending. Ties: circuit_id."),
+            Parameter(
+                description="Field to sort by; prefix `-` for descending. Ties: circuit_id.",
+                examples=[Example(summary="most races first", value="-races_held")],
+            ),
         ] = "circuit_id",
         country: Annotated[
             str | None, Parameter(description="Exact country, any case (`Italy`)", max_length=64)

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import msgspec
 from litestar import Request, Response
 from litestar.di import NamedDependency
-from litestar.openapi.spec import OpenAPI, OpenAPIMediaType, OpenAPIType, Schema
+from litestar.openapi.spec import Example, OpenAPI, OpenAPIMediaType, OpenAPIType, Schema
 from litestar.params import Parameter
 
 from app.backends import Backend
@@ -22,8 +22,16 @@ from app.models import Page
 
 BackendDep = NamedDependency[Backend]
 
-Limit = Annotated[int, Parameter(description="Page size", ge=1, le=1000)]
-Offset = Annotated[int, Parameter(description="Rows to skip", ge=0, le=1_000_000)]
+Limit = Annotated[
+    int,
+    Parameter(description="Page size", ge=1, le=1000, examples=[Example(summary="10", value=10)]),
+]
+Offset = Annotated[
+    int,
+    Parameter(
+        description="Rows to skip", ge=0, le=1_000_000, examples=[Example(summary="0", value=0)]
+    ),
+]
 
 
 class OutputFormat(enum.StrEnum):

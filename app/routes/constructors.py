@@ -50,7 +50,10 @@ class ConstructorController(Controller):
         offset: Offset = 0,
         sort: Annotated[
             ConstructorSort,
-            Parameter(description="Field to sort by; prefix `-` for descending. Ties: id."),
+            Parameter(
+                description="Field to sort by; prefix `-` for descending. Ties: id.",
+                examples=[Example(summary="most titles first", value="-championships")],
+            ),
         ] = "constructor_id",
         nationality: Annotated[
             str | None,

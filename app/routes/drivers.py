@@ -52,7 +52,10 @@ class DriverController(Controller):
         offset: Offset = 0,
         sort: Annotated[
             DriverSort,
-            Parameter(description="Field to sort by; prefix `-` for descending. Ties: driver_id."),
+            Parameter(
+                description="Field to sort by; prefix `-` for descending. Ties: driver_id.",
+                examples=[Example(summary="most wins first", value="-wins")],
+            ),
         ] = "driver_id",
         nationality: Annotated[
             str | None,
