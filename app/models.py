@@ -259,7 +259,7 @@ class SeasonDetail(SeasonSummary):
 
 
 class RaceResult(Struct):
-    """One car's line in a race or sprint classification (marts `race_result`, `sprint_result`)."""
+    """One car's line in a race or sprint classification (mart `race_result`)."""
 
     result_id: int
     position_order: int

@@ -142,11 +142,10 @@ async def _select(
     condition: str = "1 = 1",
     params: Sequence[Any] = (),
     order: str | None = None,
-    fields: type[msgspec.Struct] | None = None,
 ) -> list[T]:
     order_clause = f" order by {order}" if order else ""
     rows = await backend.fetch_all(
-        f"select {columns(fields or struct)} from {table} where {condition}{order_clause}",
+        f"select {columns(struct)} from {table} where {condition}{order_clause}",
         params,
     )
     return convert(rows, struct)
@@ -320,22 +319,10 @@ async def get_race(backend: Backend, race_id: int) -> RaceDetail | None:
     race = await _one(backend, Race, "race", "race_id = ?", [race_id])
     if race is None:
         return None
-    results = await _select(
-        backend,
-        RaceResult,
-        "race_result",
-        "race_id = ?",
-        [race_id],
-        order="position_order, result_id",
-    )
-    sprint = await _select(
-        backend,
-        RaceResult,
-        "sprint_result",
-        "race_id = ?",
-        [race_id],
-        order="position_order, result_id",
-    )
+    lines = "race_id = ? and session = ?"
+    order = "position_order, result_id"
+    results = await _select(backend, RaceResult, "race_result", lines, [race_id, "race"], order)
+    sprint = await _select(backend, RaceResult, "race_result", lines, [race_id, "sprint"], order)
     return RaceDetail(**msgspec.structs.asdict(race), results=results, sprint_results=sprint)
 
 

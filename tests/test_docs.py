@@ -27,7 +27,7 @@ STRUCT_MARTS = {
     models.ConstructorSeason: ["constructor_season"],
     models.SeasonSummary: ["season_summary"],
     models.Race: ["race"],
-    models.RaceResult: ["race_result", "sprint_result"],
+    models.RaceResult: ["race_result"],
 }
 
 

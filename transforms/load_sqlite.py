@@ -29,7 +29,6 @@ INDEXES: dict[str, tuple[str, ...]] = {
     "constructor_season": ("season",),
     "race": ("season", "circuit_id"),
     "race_result": ("race_id", "driver_id"),
-    "sprint_result": ("race_id",),
 }
 
 

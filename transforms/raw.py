@@ -70,6 +70,13 @@ def _fk(cols: str, table: str, ref: str | None = None) -> ForeignKey:
 _POSITIVE = "must be a positive number"
 _NON_NEGATIVE = "must not be negative"
 
+_RESULT_FOREIGN_KEYS = (
+    _fk("raceId", "races"),
+    _fk("driverId", "drivers"),
+    _fk("constructorId", "constructors"),
+    _fk("statusId", "status"),
+)
+
 RAW_FILES: tuple[RawFile, ...] = (
     RawFile(
         "status",
@@ -178,12 +185,7 @@ RAW_FILES: tuple[RawFile, ...] = (
             "statusId": "INTEGER",
         },
         key=("resultId",),
-        foreign_keys=(
-            _fk("raceId", "races"),
-            _fk("driverId", "drivers"),
-            _fk("constructorId", "constructors"),
-            _fk("statusId", "status"),
-        ),
+        foreign_keys=_RESULT_FOREIGN_KEYS,
         checks=(
             Check("position", "position >= 1", _POSITIVE),
             Check("grid", "grid >= 0", _NON_NEGATIVE),
@@ -216,12 +218,7 @@ RAW_FILES: tuple[RawFile, ...] = (
         },
         key=("resultId",),
         required=False,
-        foreign_keys=(
-            _fk("raceId", "races"),
-            _fk("driverId", "drivers"),
-            _fk("constructorId", "constructors"),
-            _fk("statusId", "status"),
-        ),
+        foreign_keys=_RESULT_FOREIGN_KEYS,
         checks=(
             Check("position", "position >= 1", _POSITIVE),
             Check("points", "points >= 0", _NON_NEGATIVE),

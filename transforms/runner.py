@@ -46,7 +46,6 @@ MARTS = (
     "circuit_summary",
     "race",
     "race_result",
-    "sprint_result",
     "constructor_season",
     "constructor_summary",
     "season_summary",

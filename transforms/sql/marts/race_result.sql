@@ -1,14 +1,20 @@
--- grain: one row per car in a Grand Prix classification (results.csv row)
--- key: result_id
+-- grain: one row per car in a Grand Prix or sprint classification (results.csv and
+-- sprint_results.csv rows; result ids are unique within each file, so the key includes session)
+-- key: session, result_id
 with
 
-results as (select * from stg_results),
+results as (
+    select 'race' as session, * from stg_results
+    union all
+    select 'sprint' as session, * from stg_sprint_results
+),
 races as (select * from stg_races),
 drivers as (select * from stg_drivers),
 constructors as (select * from stg_constructors),
 status as (select * from stg_status)
 
 select
+    results.session,
     results.result_id,
     results.race_id,
     races.season,
