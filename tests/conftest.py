@@ -7,14 +7,9 @@ without them; with CI=true they fail instead, so CI can never pass by skipping."
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from hypothesis import settings
 
@@ -176,47 +171,16 @@ def sqlite_client(request: pytest.FixtureRequest, sample_build: BuildResult):
         yield test_client
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_server(
     sample_build: BuildResult, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """`python -m app` as users run it, on a free loopback port (its log goes to a file, so a
-    long session can never block on a full pipe)."""
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
-    env = {
-        **os.environ,
-        "RACING_ARTIFACTS": str(sample_build.directory.parent),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "RACING_LOG_LEVEL": "info",
-    }
-    log_file = log_path.open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app"], env=env, cwd=ROOT, stdout=log_file, stderr=log_file
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not become ready")
+    """`python -m app` as users run it, on a free loopback port, over the sample."""
+    from tests.serving import running_app
+
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    with running_app(sample_build.directory.parent, log, log_level="info") as (url, process):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        log_file.close()
-        # uvicorn shuts down gracefully, then re-raises the signal: exit status -SIGTERM.
-        assert process.returncode in (0, -15)
-        assert "Application shutdown complete" in log_path.read_text()
+    # uvicorn shuts down gracefully, then re-raises the signal: exit status -SIGTERM.
+    assert process.returncode in (0, -15)
+    assert "Application shutdown complete" in log.read_text()

@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import random
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -26,6 +25,7 @@ import httpx
 import pytest
 
 from tests.conftest import REAL_DATA, ROOT
+from tests.serving import running_app
 from transforms import sample
 from transforms.build import build
 
@@ -118,52 +118,11 @@ def debris(artifacts: Path) -> list[str]:
     return sorted(p.name for p in (*artifacts.glob(".build-*"), *artifacts.glob(".current-*")))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def serving(artifacts: Path, log: Path, meanwhile=lambda: None) -> Iterator[str]:
-    """`python -m app` (sqlite backend) on a free loopback port; stopped however the test ends.
-    `meanwhile` runs while the server starts."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "RACING_BACKEND": "sqlite",
-        "RACING_ARTIFACTS": str(artifacts),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "RACING_LOG_LEVEL": "warning",
-    }
-    url = f"http://127.0.0.1:{port}"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app"], env=env, cwd=ROOT, stdout=out, stderr=out
-        )
-        try:
-            meanwhile()
-            deadline = time.monotonic() + 30
-            while True:
-                assert process.poll() is None, f"the server exited:\n{log.read_text()}"
-                try:
-                    if httpx.get(f"{url}/ready", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, (
-                    f"the server never got ready:\n{log.read_text()}"
-                )
-                time.sleep(0.1)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=15)
+    """`python -m app` over `artifacts`; `meanwhile` runs while the server starts."""
+    with running_app(artifacts, log, meanwhile=meanwhile) as (url, _process):
+        yield url
 
 
 def assert_serving(url: str, version: str) -> None:

@@ -11,7 +11,6 @@ import contextlib
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -20,14 +19,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import quiet, unavailable
+from tests.serving import free_port
 
 TIMEOUT_MS = 1000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Cluster:

@@ -16,9 +16,6 @@ import collections
 import contextlib
 import os
 import random
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,19 +24,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT
+from tests.serving import running_app
 
 SOAK_SECONDS = float(os.environ.get("RACING_SOAK_SECONDS", "20"))
 CONNECTIONS = 64
 CLIENTS = int(os.environ.get("RACING_SOAK_CLIENTS", "64"))
 WARM_UP = 3.0
 SEED = int(os.environ.get("RACING_SOAK_SEED", "2024"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rss_kib(pid: int) -> int:
@@ -57,42 +48,11 @@ def cpu_seconds(pid: int) -> float:
 
 @pytest.fixture
 def server(sample_build, tmp_path: Path):
-    """(url, pid) of `python -m app` over the sample; terminated and waited for at the end."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "RACING_BACKEND": "sqlite",
-        "RACING_ARTIFACTS": str(sample_build.directory.parent),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "RACING_LOG_LEVEL": "warning",  # no access log: only problems
-    }
+    """(url, pid) of `python -m app` over the sample (log level warning: no access log)."""
     log = tmp_path / "server.log"
-    url = f"http://127.0.0.1:{port}"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app"], env=env, cwd=ROOT, stdout=out, stderr=out
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                assert process.poll() is None, f"the server exited:\n{log.read_text()}"
-                try:
-                    if httpx.get(f"{url}/ready", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, f"never ready:\n{log.read_text()}"
-                time.sleep(0.1)
-            yield url, process.pid
-            assert process.poll() is None, f"the server died:\n{log.read_text()}"
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=15)
+    with running_app(sample_build.directory.parent, log) as (url, process):
+        yield url, process.pid
+        assert process.poll() is None, f"the server died:\n{log.read_text()}"
     assert "Traceback" not in log.read_text(), log.read_text()
 
 
