@@ -192,10 +192,13 @@ def _etag_matches(if_none_match: bytes, etag: bytes) -> bool:
 
 
 class ResponseCache:
-    """An LRU of complete responses keyed by the canonical request, for one data version."""
+    """An LRU of complete responses keyed by the canonical request, for one data version,
+    bounded by entries and by bytes (a single body over a tenth of the budget is not kept)."""
 
-    def __init__(self, max_entries: int) -> None:
+    def __init__(self, max_entries: int, max_bytes: int) -> None:
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._entries: OrderedDict[tuple, tuple[int, list, bytes]] = OrderedDict()
 
     def get(self, key: tuple) -> tuple[int, list, bytes] | None:
@@ -205,9 +208,14 @@ class ResponseCache:
         return entry
 
     def put(self, key: tuple, entry: tuple[int, list, bytes]) -> None:
+        size = len(entry[2])
+        if size > self.max_bytes // 10 or key in self._entries:
+            return
         self._entries[key] = entry
-        if len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+        self.bytes += size
+        while len(self._entries) > self.max_entries or self.bytes > self.max_bytes:
+            _, (_, _, body) = self._entries.popitem(last=False)
+            self.bytes -= len(body)
 
 
 def etag_middleware_factory(app: ASGIApp) -> ASGIApp:

@@ -154,7 +154,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.backend = backend
         app.state.data_version = backend.data_version
         app.state.response_cache = (
-            ResponseCache(settings.response_cache_entries) if settings.response_cache else None
+            ResponseCache(settings.response_cache_entries, settings.response_cache_mb << 20)
+            if settings.response_cache
+            else None
         )
         try:
             yield

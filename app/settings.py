@@ -26,6 +26,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Responses for one data version never change: cache encoded bodies in memory.
     response_cache: bool = True
     response_cache_entries: int = 4096
+    response_cache_mb: int = 64
     cache_max_age: int = 300
     statement_timeout_ms: int = 2000
     pool_size: int = 4
@@ -70,6 +71,7 @@ ENV_NAMES = {
     "port": "PORT",
     "response_cache": "RACING_RESPONSE_CACHE",
     "response_cache_entries": "RACING_RESPONSE_CACHE_ENTRIES",
+    "response_cache_mb": "RACING_RESPONSE_CACHE_MB",
     "cache_max_age": "RACING_CACHE_MAX_AGE",
     "statement_timeout_ms": "RACING_STATEMENT_TIMEOUT_MS",
     "pool_size": "RACING_POOL_SIZE",
