@@ -11,7 +11,15 @@ from litestar.params import Parameter
 from app import queries
 from app.http import PROBLEM_RESPONSES, not_found
 from app.models import CircuitFastestLap, CircuitSummary, Page
-from app.routes.common import BackendDep, Format, Limit, Offset, respond, sort_values
+from app.routes.common import (
+    BackendDep,
+    Format,
+    Limit,
+    Offset,
+    Search,
+    respond,
+    sort_values,
+)
 
 CircuitSort = Literal[sort_values(queries.CIRCUIT_SORTS)]  # type: ignore[valid-type]
 CircuitIdent = Annotated[
@@ -51,14 +59,7 @@ class CircuitController(Controller):
         country: Annotated[
             str | None, Parameter(description="Exact country, any case (`Italy`)", max_length=64)
         ] = None,
-        q: Annotated[
-            str | None,
-            Parameter(
-                description="Case- and accent-insensitive search in name, ref, location, country",
-                min_length=1,
-                max_length=64,
-            ),
-        ] = None,
+        q: Search = None,
         format: Format = None,
     ) -> Response[Page[CircuitSummary]]:
         """A page of circuit summaries, filtered and sorted."""

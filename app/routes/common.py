@@ -48,6 +48,18 @@ Format = Annotated[
         required=False,
     ),
 ]
+Nationality = Annotated[
+    str | None,
+    Parameter(description="Exact nationality, any case (`British`, `italian`)", max_length=64),
+]
+Search = Annotated[
+    str | None,
+    Parameter(
+        description="Case- and accent-insensitive search in names, refs (and codes, locations)",
+        min_length=1,
+        max_length=64,
+    ),
+]
 CSV_MEDIA_TYPE = "text/csv"  # Litestar appends "; charset=utf-8"
 
 

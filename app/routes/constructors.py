@@ -11,7 +11,16 @@ from litestar.params import Parameter
 from app import queries
 from app.http import PROBLEM_RESPONSES, not_found
 from app.models import ConstructorSeason, ConstructorSummary, Page
-from app.routes.common import BackendDep, Format, Limit, Offset, respond, sort_values
+from app.routes.common import (
+    BackendDep,
+    Format,
+    Limit,
+    Nationality,
+    Offset,
+    Search,
+    respond,
+    sort_values,
+)
 
 ConstructorSort = Literal[sort_values(queries.CONSTRUCTOR_SORTS)]  # type: ignore[valid-type]
 ConstructorIdent = Annotated[
@@ -55,18 +64,8 @@ class ConstructorController(Controller):
                 examples=[Example(summary="most titles first", value="-championships")],
             ),
         ] = "constructor_id",
-        nationality: Annotated[
-            str | None,
-            Parameter(description="Exact nationality, any case (`Italian`)", max_length=64),
-        ] = None,
-        q: Annotated[
-            str | None,
-            Parameter(
-                description="Case- and accent-insensitive search in name and ref",
-                min_length=1,
-                max_length=64,
-            ),
-        ] = None,
+        nationality: Nationality = None,
+        q: Search = None,
         format: Format = None,
     ) -> Response[Page[ConstructorSummary]]:
         """A page of constructor histories, filtered and sorted."""

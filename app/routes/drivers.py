@@ -11,7 +11,16 @@ from litestar.params import Parameter
 from app import queries
 from app.http import PROBLEM_RESPONSES, not_found
 from app.models import DriverSeason, DriverSummary, HeadToHead, Page
-from app.routes.common import BackendDep, Format, Limit, Offset, respond, sort_values
+from app.routes.common import (
+    BackendDep,
+    Format,
+    Limit,
+    Nationality,
+    Offset,
+    Search,
+    respond,
+    sort_values,
+)
 
 DriverSort = Literal[sort_values(queries.DRIVER_SORTS)]  # type: ignore[valid-type]
 
@@ -57,22 +66,12 @@ class DriverController(Controller):
                 examples=[Example(summary="most wins first", value="-wins")],
             ),
         ] = "driver_id",
-        nationality: Annotated[
-            str | None,
-            Parameter(description="Exact nationality, any case (`British`)", max_length=64),
-        ] = None,
+        nationality: Nationality = None,
         season: Annotated[
             int | None,
             Parameter(description="Only drivers who entered a race that year", ge=1950, le=2100),
         ] = None,
-        q: Annotated[
-            str | None,
-            Parameter(
-                description="Case- and accent-insensitive search in names, ref and code",
-                min_length=1,
-                max_length=64,
-            ),
-        ] = None,
+        q: Search = None,
         format: Format = None,
     ) -> Response[Page[DriverSummary]]:
         """A page of driver career summaries, filtered and sorted."""
