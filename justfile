@@ -1,7 +1,5 @@
 # Racing Data API — `just --list` is the map. Recipes call the venv directly; no activated shell needed.
 
-set positional-arguments := false
-
 venv := ".venv"
 py := venv / "bin/python"
 export HOST := env_var_or_default("HOST", "127.0.0.1")

@@ -93,7 +93,7 @@ PROBLEM_RESPONSES = {
 }
 
 
-def _problem_response(request: Request, problem: Problem, headers: dict | None = None) -> Response:
+def _problem_response(problem: Problem, headers: dict | None = None) -> Response:
     return Response(
         content=problem,
         status_code=problem.status,
@@ -126,7 +126,6 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
     if status == 429 and "RateLimit-Reset" in headers:
         headers["Retry-After"] = headers["RateLimit-Reset"]  # seconds until the window resets
     return _problem_response(
-        request,
         Problem(
             title=HTTPStatus(status).phrase,
             status=status,
@@ -140,7 +139,6 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
 
 def handle_unavailable(request: Request, exc: BackendUnavailable) -> Response:
     return _problem_response(
-        request,
         Problem(
             title="Service Unavailable", status=503, detail=str(exc), instance=request.url.path
         ),
@@ -151,7 +149,7 @@ def handle_unavailable(request: Request, exc: BackendUnavailable) -> Response:
 def handle_internal_error(request: Request, exc: Exception) -> Response:
     request.logger.exception("unhandled error")
     return _problem_response(
-        request, Problem(title="Internal Server Error", status=500, instance=request.url.path)
+        Problem(title="Internal Server Error", status=500, instance=request.url.path)
     )
 
 

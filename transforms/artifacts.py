@@ -10,6 +10,7 @@ import os
 import platform
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -66,7 +67,7 @@ def tool_versions() -> dict[str, str]:
     }
 
 
-def publish(artifacts_dir: Path, version: str, write: callable) -> tuple[Path, bool]:
+def publish(artifacts_dir: Path, version: str, write: Callable[[Path], None]) -> tuple[Path, bool]:
     """Write a version into a temporary directory inside artifacts_dir, rename it into place,
     then switch `current`. Returns (version directory, whether it was newly written).
 

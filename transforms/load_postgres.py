@@ -116,20 +116,13 @@ def _grant_reader(cur, schema: str) -> None:
 
 
 def _drop_old_versions(cur, current_schema: str) -> None:
+    """Keep the current version and the KEEP_VERSIONS - 1 loaded just before it (load order is
+    the creation order of each schema's meta table, its oid); drop the rest."""
     cur.execute(
         "select n.nspname from pg_namespace n join pg_class c on c.relnamespace = n.oid "
-        "where n.nspname like 'racing\\_%' and c.relname = 'meta' and n.nspname <> $1",
+        "where n.nspname like 'racing\\_%' and c.relname = 'meta' and n.nspname <> $1 "
+        "order by c.oid desc",
         parameters=(current_schema,),
     )
-    others = [row[0] for row in cur.fetchall()]
-    if len(others) < KEEP_VERSIONS:
-        return
-    # Oldest first by the meta table's creation order (its oid).
-    cur.execute(
-        "select n.nspname from pg_namespace n join pg_class c on c.relnamespace = n.oid "
-        "where n.nspname = any($1) and c.relname = 'meta' order by c.oid",
-        parameters=(others,),
-    )
-    ordered = [row[0] for row in cur.fetchall()]
-    for schema in ordered[: len(ordered) - (KEEP_VERSIONS - 1)]:
+    for (schema,) in cur.fetchall()[KEEP_VERSIONS - 1 :]:
         cur.execute(f"drop schema {schema} cascade")
