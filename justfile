@@ -62,6 +62,27 @@ openapi:
 client: openapi
     PATH="{{justfile_directory()}}/{{venv}}/bin:$PATH" {{venv}}/bin/openapi-python-client generate --path openapi.json --output-path client --overwrite --fail-on-warning
 
+# Re-pin the vendored Swagger UI and ReDoc served at /docs and /redoc (app/static/docs; needs npm)
+docs-assets swagger="5.35.0" redoc="2.5.4":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    out="{{justfile_directory()}}/app/static/docs"
+    tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+    cd "$tmp"
+    npm pack --silent swagger-ui-dist@{{swagger}} redoc@{{redoc}} >/dev/null
+    mkdir s r && tar xzf swagger-ui-dist-{{swagger}}.tgz -C s && tar xzf redoc-{{redoc}}.tgz -C r
+    mkdir -p "$out"
+    cp s/package/swagger-ui-bundle.js s/package/swagger-ui.css "$out/"
+    cp s/package/LICENSE "$out/swagger-ui.LICENSE"
+    cp s/package/swagger-ui-bundle.js.LICENSE.txt "$out/swagger-ui-bundle.js.LICENSE.txt"
+    cp r/package/bundles/redoc.standalone.js r/package/bundles/redoc.standalone.js.LICENSE.txt "$out/"
+    cp r/package/LICENSE "$out/redoc.LICENSE"
+    cd "$out"
+    { echo "# npm packages these files come from (just docs-assets), then sha256 of each file"
+      echo "swagger-ui-dist@{{swagger}} redoc@{{redoc}}"
+      sha256sum swagger-ui-bundle.js swagger-ui.css redoc.standalone.js; } > SOURCES.txt
+    echo "pinned swagger-ui-dist@{{swagger}} and redoc@{{redoc}} in $out"
+
 # Build the container image (docker, or podman with a locally built base)
 image:
     scripts/container.sh build

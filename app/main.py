@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from http import HTTPStatus
 
 import msgspec
-from litestar import Litestar, Request, get
+from litestar import Litestar, Request
 from litestar.config.compression import CompressionConfig
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
@@ -15,12 +15,12 @@ from litestar.di import Provide
 from litestar.exceptions import ValidationException
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Contact, License, Tag
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
-from litestar.response import Redirect
 from litestar.types import Message, Receive, Scope, Send
 
+from app import docs
 from app.backends import Backend, open_backend
 from app.http import (
     EXCEPTION_HANDLERS,
@@ -51,16 +51,6 @@ Data: Ergast / Jolpica (non-commercial use; attribute "Ergast / Jolpica").
 class MetricsController(PrometheusController):
     path = "/metrics"
     include_in_schema = False
-
-
-@get("/docs", include_in_schema=False, opt={"cache": False})
-async def docs_redirect() -> Redirect:
-    return Redirect("/schema/swagger")
-
-
-@get("/redoc", include_in_schema=False, opt={"cache": False})
-async def redoc_redirect() -> Redirect:
-    return Redirect("/schema/redoc")
 
 
 MAX_TARGET_BYTES = 4096  # path and query string
@@ -190,8 +180,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RaceController,
             MetaController,
             MetricsController,
-            docs_redirect,
-            redoc_redirect,
+            *docs.ROUTES,
         ],
         dependencies={"backend": Provide(provide_backend, sync_to_thread=False)},
         lifespan=[lifespan],
@@ -228,7 +217,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 Tag(name="meta", description="Data version, health and readiness"),
             ],
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin(), RedocRenderPlugin()],
+            # /schema is the JSON; the UIs are served by app/docs.py from pinned local assets.
+            render_plugins=[JsonRenderPlugin()],
         ),
         debug=False,
     )

@@ -134,13 +134,8 @@ def test_metrics_are_prometheus_text_by_route_template(sqlite_client):
 
 
 def test_docs_pages_and_schema(sqlite_client):
-    assert (
-        sqlite_client.get("/docs", follow_redirects=False).headers["location"] == "/schema/swagger"
-    )
-    assert (
-        sqlite_client.get("/redoc", follow_redirects=False).headers["location"] == "/schema/redoc"
-    )
-    assert "swagger-ui" in sqlite_client.get("/schema/swagger").text.lower()
+    assert "swagger-ui" in sqlite_client.get("/docs").text.lower()
+    assert "redoc" in sqlite_client.get("/redoc").text.lower()
     schema = sqlite_client.get("/schema/openapi.json").json()
     operations = [op for path in schema["paths"].values() for op in path.values()]
     assert all(op.get("operationId") for op in operations)
