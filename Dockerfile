@@ -27,6 +27,7 @@ RUN --mount=type=secret,id=cacert \
     && rm /tmp/requirements.txt
 
 COPY app/ app/
+COPY contract/ contract/
 COPY transforms/ transforms/
 RUN --mount=type=secret,id=cacert \
     if [ -f /run/secrets/cacert ]; then export PIP_CERT=/run/secrets/cacert; fi; \

@@ -10,10 +10,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-Row = dict[str, Any]
+from contract import (
+    CURRENT_LINK,
+    MANIFEST_FILE,
+    META_DATA_VERSION,
+    META_MANIFEST,
+    META_TABLE,
+    POINTER_TABLE,
+    SQLITE_FILE,
+)
 
-SQLITE_FILE = "racing.sqlite"
-MANIFEST_FILE = "manifest.json"
+Row = dict[str, Any]
+DATA_VERSION_SQL = f"select value from {META_TABLE} where key = '{META_DATA_VERSION}'"
+MANIFEST_SQL = f"select value from {META_TABLE} where key = '{META_MANIFEST}'"
 
 
 class BackendUnavailable(Exception):
@@ -41,7 +50,7 @@ def _rows(description: Sequence[Sequence[Any]], values: list[tuple]) -> list[Row
 
 
 def current_version_dir(artifacts_dir: Path) -> Path:
-    current = artifacts_dir / "current"
+    current = artifacts_dir / CURRENT_LINK
     if not (current / MANIFEST_FILE).is_file():
         raise BackendUnavailable(
             f"no artifacts at {current}; run `just build-artifacts` and `just load`"
@@ -64,7 +73,7 @@ class SqliteBackend:
             f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False
         )
         self._con.execute("pragma query_only = on")
-        row = self._con.execute("select value from meta where key = 'manifest'").fetchone()
+        row = self._con.execute(MANIFEST_SQL).fetchone()
         self.manifest = json.loads(row[0])
         self.data_version = self.manifest["data_version"]
 
@@ -73,7 +82,7 @@ class SqliteBackend:
         return _rows(cursor.description, cursor.fetchall())
 
     async def served_version(self) -> str:
-        row = self._con.execute("select value from meta where key = 'data_version'").fetchone()
+        row = self._con.execute(DATA_VERSION_SQL).fetchone()
         return row[0]
 
     async def close(self) -> None:
@@ -136,13 +145,14 @@ class PostgresBackend:
             async with await psycopg.AsyncConnection.connect(
                 self._url, connect_timeout=max(1, int(timeout_s)), autocommit=True
             ) as con:
-                cur = await con.execute("select data_version, schema_name from racing.current")
+                cur = await con.execute(f"select data_version, schema_name from {POINTER_TABLE}")
                 row = await cur.fetchone()
                 if row is None:
                     raise BackendUnavailable("nothing loaded; run `just load postgres`")
                 self.data_version, self.schema = row
                 cur = await con.execute(
-                    f'select value from "{self.schema}".meta where key = %s', ["manifest"]
+                    f'select value from "{self.schema}".{META_TABLE} where key = %s',
+                    [META_MANIFEST],
                 )
                 self.manifest = json.loads((await cur.fetchone())[0])
         except psycopg.Error as exc:
@@ -181,7 +191,7 @@ class PostgresBackend:
             raise BackendUnavailable(f"PostgreSQL unavailable: {exc}") from exc
 
     async def served_version(self) -> str:
-        rows = await self.fetch_all("select value from meta where key = 'data_version'")
+        rows = await self.fetch_all(DATA_VERSION_SQL)
         return rows[0]["value"]
 
     async def close(self) -> None:

@@ -4,7 +4,6 @@ parameter; sort columns come from the whitelists below, never from the request t
 from __future__ import annotations
 
 import functools
-import unicodedata
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -27,6 +26,7 @@ from app.models import (
     SeasonDetail,
     SeasonSummary,
 )
+from contract import fold_search
 
 T = TypeVar("T", bound=msgspec.Struct)
 
@@ -100,10 +100,8 @@ def order_by(sort: str, key: str) -> str:
 
 
 def search_pattern(text: str) -> str:
-    """Lower-case, accents stripped (as the marts' search_name), LIKE wildcards escaped."""
-    folded = unicodedata.normalize("NFKD", text.lower())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    """Folded as the marts' search_name is (contract.fold_search), LIKE wildcards escaped."""
+    escaped = fold_search(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 

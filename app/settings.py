@@ -8,7 +8,9 @@ from typing import Literal
 
 import msgspec
 
-Backend = Literal["sqlite", "postgres", "parquet"]
+from contract import DEFAULT_DATABASE_URL
+
+BackendName = Literal["sqlite", "postgres", "parquet"]
 
 
 def _decode_path(type_: type, value: object) -> object:
@@ -18,9 +20,9 @@ def _decode_path(type_: type, value: object) -> object:
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
-    backend: Backend = "sqlite"
+    backend: BackendName = "sqlite"
     artifacts_dir: Path = Path("artifacts")
-    database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+    database_url: str = DEFAULT_DATABASE_URL
     host: str = "127.0.0.1"
     port: int = 8000
     # Responses for one data version never change: cache encoded bodies in memory.

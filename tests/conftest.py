@@ -13,14 +13,13 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from contract import DEFAULT_DATABASE_URL
 from transforms.build import BuildResult, build
 from transforms.load_sqlite import load_sqlite
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_DATA = Path(os.environ.get("RACING_REAL_DATA", ROOT.parent / "shared" / "data" / "f1"))
-TEST_DATABASE_URL = os.environ.get(
-    "RACING_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
+TEST_DATABASE_URL = os.environ.get("RACING_TEST_DATABASE_URL", DEFAULT_DATABASE_URL)
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 # In CI, hypothesis (and schemathesis on top of it) replays the same examples every run, so a

@@ -16,9 +16,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from contract import CURRENT_LINK, MANIFEST_FILE, SCHEMA_VERSION, SQLITE_FILE, version_schema
 from transforms import artifacts, load_postgres, runner
 from transforms.build import build
-from transforms.load_postgres import schema_name
 from transforms.load_sqlite import load_sqlite
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
@@ -56,7 +56,7 @@ def test_same_input_same_version_and_bytes(tmp_path: Path, tiny) -> None:
     assert again.created
     first, second = tree(tiny.directory), tree(again.directory)
     assert first.keys() == second.keys()
-    for name in first.keys() - {artifacts.MANIFEST, "racing.sqlite"}:
+    for name in first.keys() - {MANIFEST_FILE, SQLITE_FILE}:
         assert first[name] == second[name], f"{name} differs between two builds"
     manifests = [artifacts.read_manifest(d) for d in (tiny.directory, again.directory)]
     for manifest in manifests:
@@ -83,7 +83,7 @@ def test_manifest(tiny) -> None:
         "schema_version", "data_version", "built_at", "tools", "marts", "inputs",
         "transform_sha256", "coverage",
     }  # fmt: skip
-    assert manifest["schema_version"] == artifacts.SCHEMA_VERSION
+    assert manifest["schema_version"] == SCHEMA_VERSION
     assert manifest["data_version"] == tiny.data_version == tiny.directory.name
     built_at = datetime.datetime.fromisoformat(manifest["built_at"])
     assert built_at.utcoffset() == datetime.timedelta(0)
@@ -107,7 +107,7 @@ def test_manifest(tiny) -> None:
 
 
 def test_current_is_symlink_to_version(tiny) -> None:
-    current = tiny.directory.parent / artifacts.CURRENT
+    current = tiny.directory.parent / CURRENT_LINK
     assert current.is_symlink()
     assert os.readlink(current) == tiny.data_version  # relative: the tree can move
     assert current.resolve() == tiny.directory.resolve()
@@ -118,7 +118,7 @@ def test_failed_build_leaves_everything_untouched(
 ) -> None:
     store = tmp_path / "artifacts"
     old = build(TINY, store, log=quiet)
-    current = store / artifacts.CURRENT
+    current = store / CURRENT_LINK
     before = (os.readlink(current), tree(old.directory), sorted(os.listdir(store)))
 
     real_write = artifacts.write_parquet
@@ -253,7 +253,7 @@ def test_postgres_load_holds_parquet_rows(pg_url: str, versions: dict[str, Path]
     directory = versions["v1"]
     schema = load_postgres.load_postgres(directory, pg_url, quiet)
     manifest = artifacts.read_manifest(directory)
-    assert schema == schema_name(manifest["data_version"])
+    assert schema == version_schema(manifest["data_version"])
     assert pg_pointer(pg_url) == (manifest["data_version"], schema)
     with psycopg.connect(pg_url) as con:
         for name, mart in manifest["marts"].items():
@@ -308,11 +308,11 @@ def test_postgres_failed_load_rolls_back_whole_switch(
 
     assert calls  # the first mart was ingested before the failure
     assert pg_pointer(pg_url) == pointer == (versions["v1"].name, first)
-    assert pg_meta_oid(pg_url, schema_name(versions["v3"].name)) is None
+    assert pg_meta_oid(pg_url, version_schema(versions["v3"].name)) is None
     import psycopg
 
     with psycopg.connect(pg_url) as con:
         leftover = con.execute(
-            "select 1 from pg_namespace where nspname = %s", (schema_name(versions["v3"].name),)
+            "select 1 from pg_namespace where nspname = %s", (version_schema(versions["v3"].name),)
         ).fetchone()
     assert leftover is None

@@ -17,11 +17,12 @@ import duckdb
 import pyarrow
 import pyarrow.parquet as pq
 
-from transforms.runner import Model
+from contract import COLUMN_TYPES, CURRENT_LINK, MANIFEST_FILE, SCHEMA_VERSION
+from transforms.runner import AuditError, Model
 
-SCHEMA_VERSION = 1
-MANIFEST = "manifest.json"
-CURRENT = "current"
+
+class NoArtifacts(Exception):
+    """Nothing is built yet where a load looks for artifacts/current."""
 
 
 def data_version(input_sha256: dict[str, str], transform_sha256: str) -> str:
@@ -47,16 +48,32 @@ def write_parquet(con: duckdb.DuckDBPyConnection, mart: Model, directory: Path) 
         f"copy (select * from {mart.name} order by {order}) to '{path}' "
         "(format parquet, compression zstd, row_group_size 100000)"
     )
-    schema = pq.read_schema(path)
+    columns = [{"name": f.name, "type": str(f.type)} for f in pq.read_schema(path)]
+    for column in columns:
+        if column["type"] not in COLUMN_TYPES:
+            raise AuditError(
+                f"mart {mart.name}: column {column['name']} has type {column['type']}, "
+                f"not one of the contract's ({', '.join(COLUMN_TYPES)})"
+            )
     return {
         "file": path.name,
         "grain": mart.grain,
         "key": list(mart.key),
+        "indexes": [list(index) for index in mart.indexes],
+        "list_columns": list(mart.list_columns),
         "rows": pq.ParquetFile(path).metadata.num_rows,
         "bytes": path.stat().st_size,
         "sha256": sha256_file(path),
-        "columns": [{"name": f.name, "type": str(f.type)} for f in schema],
+        "columns": columns,
     }
+
+
+def current_version_dir(artifacts_dir: Path) -> Path:
+    """The version directory artifacts/current points at; raises NoArtifacts when none is."""
+    current = artifacts_dir / CURRENT_LINK
+    if not (current / MANIFEST_FILE).is_file():
+        raise NoArtifacts(f"{current}: no built artifacts; run `just build-artifacts` first")
+    return current.resolve()
 
 
 def tool_versions() -> dict[str, str]:
@@ -77,7 +94,7 @@ def publish(artifacts_dir: Path, version: str, write: Callable[[Path], None]) ->
     remove_debris(artifacts_dir)
     final = artifacts_dir / version
     created = False
-    if not (final / MANIFEST).is_file():
+    if not (final / MANIFEST_FILE).is_file():
         staging = Path(tempfile.mkdtemp(prefix=f".build-{os.getpid()}-", dir=artifacts_dir))
         try:
             write(staging)
@@ -117,7 +134,7 @@ def alive(pid: str) -> bool:
 
 def switch_current(artifacts_dir: Path, version: str) -> None:
     """Atomically repoint artifacts/current (a relative symlink) at a version."""
-    link = artifacts_dir / CURRENT
+    link = artifacts_dir / CURRENT_LINK
     tmp = artifacts_dir / f".current-{os.getpid()}"
     tmp.unlink(missing_ok=True)
     tmp.symlink_to(version)
@@ -134,11 +151,11 @@ def _fsync_dir(path: Path) -> None:
 
 
 def read_manifest(version_dir: Path) -> dict:
-    return json.loads((version_dir / MANIFEST).read_text())
+    return json.loads((version_dir / MANIFEST_FILE).read_text())
 
 
 def write_manifest(directory: Path, manifest: dict) -> None:
-    (directory / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n")
+    (directory / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n")
 
 
 def now_utc() -> str:

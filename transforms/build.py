@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 
+from contract import SCHEMA_VERSION
 from transforms import artifacts, runner
 from transforms.raw import RAW_FILES, load_raw
 from transforms.runner import Log
@@ -39,11 +40,12 @@ def build(source: Path, artifacts_dir: Path, log: Log = print) -> BuildResult:
         elapsed = time.perf_counter() - t
         log(f"   read {len(raw_input.present)} raw files from {source} in {elapsed:.2f}s")
         rows = runner.run_models(con, log)
+        runner.check_marts(con, log)
         runner.run_audits(con, log)
         transform_sha = runner.transform_sha256()
         version = artifacts.data_version(raw_input.sha256, transform_sha)
         manifest = {
-            "schema_version": artifacts.SCHEMA_VERSION,
+            "schema_version": SCHEMA_VERSION,
             "data_version": version,
             "built_at": artifacts.now_utc(),
             "tools": artifacts.tool_versions(),

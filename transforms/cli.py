@@ -7,13 +7,14 @@ import os
 import sys
 from pathlib import Path
 
+from contract import DEFAULT_DATABASE_URL
+from transforms.artifacts import NoArtifacts, current_version_dir
 from transforms.raw import InputError
 from transforms.runner import AuditError
 
 DEFAULT_ARTIFACTS = Path("artifacts")
 DEFAULT_RAW = Path("data/raw")
 DEFAULT_SAMPLE = Path("data/sample")
-DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def _default_source(quiet: bool) -> Path:
@@ -56,27 +57,23 @@ def main(argv: list[str] | None = None) -> int:
             source = args.source or _default_source(args.quiet)
             build(source, args.artifacts, log)
         elif args.command == "load":
-            current = args.artifacts / "current"
-            if not (current / "manifest.json").is_file():
-                raise InputError(
-                    str(current), "no built artifacts; run `just build-artifacts` first"
-                )
+            version_dir = current_version_dir(args.artifacts)
             if args.target == "sqlite":
                 from transforms.load_sqlite import load_sqlite
 
-                load_sqlite(current.resolve(), log)
+                load_sqlite(version_dir, log)
             else:
                 from transforms.load_postgres import load_postgres
 
                 url = args.database_url or os.environ.get(
                     "RACING_DATABASE_URL", DEFAULT_DATABASE_URL
                 )
-                load_postgres(current.resolve(), url, log)
+                load_postgres(version_dir, url, log)
         else:
             from transforms import sample
 
             sample.generate(args.out, seed=args.seed)
-    except (InputError, AuditError) as exc:
+    except (InputError, AuditError, NoArtifacts) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0

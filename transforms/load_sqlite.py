@@ -1,5 +1,6 @@
-"""Load a version's Parquet into `racing.sqlite` beside it: one table per mart, primary keys,
-indexes for lookups and sorts, and a `meta` table holding the data version and the manifest."""
+"""Load a version's Parquet into `racing.sqlite` beside it: one table per mart in the manifest,
+with the columns, primary key and indexes the manifest declares, and a `meta` table holding the
+data version and the manifest."""
 
 from __future__ import annotations
 
@@ -10,48 +11,41 @@ import time
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
-import pyarrow.parquet as pq
 
+from contract import COLUMN_TYPES, META_DATA_VERSION, META_MANIFEST, META_TABLE, SQLITE_FILE
 from transforms.artifacts import alive, read_manifest
 from transforms.runner import Log
 
-SQLITE_FILE = "racing.sqlite"
-
-# Extra indexes: the API looks marts up by ref and sorts pages by these columns.
-INDEXES: dict[str, tuple[str, ...]] = {
-    "driver_summary": ("driver_ref", "surname", "nationality", "wins", "podiums", "points"),
-    "driver_season": ("season",),
-    "driver_race": ("race_id",),
-    "circuit_summary": ("circuit_ref",),
-    "circuit_fastest_lap": ("circuit_id",),
-    "constructor_summary": ("constructor_ref",),
-    "constructor_season": ("season",),
-    "race": ("season", "circuit_id"),
-    "race_result": ("race_id", "driver_id"),
-}
+# Dates are ISO 8601 text, booleans 0/1.
+SQLITE_TYPES = {"integer": "INTEGER", "boolean": "INTEGER", "float": "REAL", "text": "TEXT"}
 
 
-def sqlite_type(arrow_type: pa.DataType) -> str:
-    if pa.types.is_integer(arrow_type) or pa.types.is_boolean(arrow_type):
-        return "INTEGER"
-    if pa.types.is_floating(arrow_type):
-        return "REAL"
-    return "TEXT"  # strings, and dates as ISO 8601 text
+def sqlite_type(manifest_type: str) -> str:
+    return SQLITE_TYPES.get(COLUMN_TYPES[manifest_type], "TEXT")
 
 
-def _select_for_sqlite(schema: pa.Schema) -> str:
+def _select_for_sqlite(columns: list[dict]) -> str:
     """DuckDB select list giving SQLite-ready values: dates as ISO text, booleans as 0/1."""
-    columns = []
-    for field in schema:
-        name = f'"{field.name}"'
-        if pa.types.is_date(field.type):
-            columns.append(f"strftime({name}, '%Y-%m-%d') as {name}")
-        elif pa.types.is_boolean(field.type):
-            columns.append(f"cast({name} as integer) as {name}")
+    selected = []
+    for column in columns:
+        name = f'"{column["name"]}"'
+        kind = COLUMN_TYPES[column["type"]]
+        if kind == "date":
+            selected.append(f"strftime({name}, '%Y-%m-%d') as {name}")
+        elif kind == "boolean":
+            selected.append(f"cast({name} as integer) as {name}")
         else:
-            columns.append(name)
-    return ", ".join(columns)
+            selected.append(name)
+    return ", ".join(selected)
+
+
+def create_indexes(cursor, table: str, mart: dict, schema: str | None = None) -> None:
+    """The indexes the manifest declares for a mart, named <table>__<columns>; for SQLite and
+    PostgreSQL (where `schema` qualifies the table)."""
+    target = f'{schema}."{table}"' if schema else f'"{table}"'
+    for index in mart["indexes"]:
+        columns = ", ".join(f'"{column}"' for column in index)
+        cursor.execute(f'create index "{table}__{"_".join(index)}" on {target} ({columns})')
 
 
 def load_sqlite(version_dir: Path, log: Log = print) -> Path:
@@ -77,22 +71,23 @@ def load_sqlite(version_dir: Path, log: Log = print) -> Path:
         con.execute("pragma cache_size = -65536")
         for name, mart in manifest["marts"].items():
             path = str(version_dir / mart["file"])
-            schema = pq.read_schema(path)
-            columns = ", ".join(f'"{f.name}" {sqlite_type(f.type)}' for f in schema)
+            columns = ", ".join(f'"{c["name"]}" {sqlite_type(c["type"])}' for c in mart["columns"])
             key = ", ".join(mart["key"])
             con.execute(f'create table "{name}" ({columns}, primary key ({key})) without rowid')
             # DuckDB turns Parquet into Python tuples in C++, much faster than via Arrow.
             rows = duck.execute(
-                f"select {_select_for_sqlite(schema)} from read_parquet(?)", [path]
+                f"select {_select_for_sqlite(mart['columns'])} from read_parquet(?)", [path]
             ).fetchall()
-            marks = ", ".join("?" * len(schema))
+            marks = ", ".join("?" * len(mart["columns"]))
             con.executemany(f'insert into "{name}" values ({marks})', rows)
-            for column in INDEXES.get(name, ()):
-                con.execute(f'create index "{name}__{column}" on "{name}" ("{column}")')
-        con.execute("create table meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            create_indexes(con, name, mart)
+        con.execute(f"create table {META_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         con.executemany(
-            "insert into meta values (?, ?)",
-            [("data_version", manifest["data_version"]), ("manifest", json.dumps(manifest))],
+            f"insert into {META_TABLE} values (?, ?)",
+            [
+                (META_DATA_VERSION, manifest["data_version"]),
+                (META_MANIFEST, json.dumps(manifest)),
+            ],
         )
         con.commit()
         con.execute("analyze")
@@ -114,7 +109,9 @@ def _loaded_version(path: Path) -> str | None:
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            row = con.execute("select value from meta where key = 'data_version'").fetchone()
+            row = con.execute(
+                f"select value from {META_TABLE} where key = ?", [META_DATA_VERSION]
+            ).fetchone()
         finally:
             con.close()
     except sqlite3.Error:

@@ -1,5 +1,6 @@
 -- grain: one row per race held (races with results); the race's fastest lap, null before lap data
 -- key: race_id
+-- index: circuit_id
 with
 
 races as (select * from stg_races),

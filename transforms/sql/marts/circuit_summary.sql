@@ -1,5 +1,6 @@
 -- grain: one row per circuit in circuits.csv
 -- key: circuit_id
+-- index: circuit_ref
 -- Lap record: the fastest race lap over every race held there (layouts under one circuit id are
 -- mixed, as in the source); ties go to the earlier race, then the lower driver id.
 -- Most wins: ties go to the driver who reached that number of wins there first.
@@ -76,7 +77,7 @@ select
     winner.driver_ref as most_wins_driver_ref,
     full_name(winner.forename, winner.surname) as most_wins_driver_name,
     most_wins.wins as most_wins_count,
-    strip_accents(lower(concat_ws(' ', circuits.name, circuits.circuit_ref, circuits.location, circuits.country)))
+    fold_search(concat_ws(' ', circuits.name, circuits.circuit_ref, circuits.location, circuits.country))
         as search_name,
 from circuits
 left join held on held.circuit_id = circuits.circuit_id

@@ -1,5 +1,7 @@
 -- grain: one row per constructor per season entered
 -- key: constructor_id, season
+-- index: season
+-- list: drivers
 -- The constructors' championship exists from 1958; earlier seasons have no position or title.
 with
 

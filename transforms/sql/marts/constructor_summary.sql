@@ -1,5 +1,6 @@
 -- grain: one row per constructor in constructors.csv
 -- key: constructor_id
+-- index: constructor_ref
 with
 
 constructors as (select * from stg_constructors),
@@ -46,7 +47,7 @@ select
     coalesce(season_totals.seasons, 0) as seasons,
     season_totals.first_season,
     season_totals.last_season,
-    strip_accents(lower(concat_ws(' ', constructors.name, constructors.constructor_ref))) as search_name,
+    fold_search(concat_ws(' ', constructors.name, constructors.constructor_ref)) as search_name,
 from constructors
 left join careers on careers.constructor_id = constructors.constructor_id
 left join season_totals on season_totals.constructor_id = constructors.constructor_id

@@ -1,5 +1,6 @@
 -- grain: one row per driver per Grand Prix entered (shared-drive rows folded into one)
 -- key: driver_id, race_id
+-- index: race_id
 -- The car a driver is credited with is his best-classified row (lowest position_order).
 with
 

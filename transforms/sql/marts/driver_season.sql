@@ -1,5 +1,7 @@
 -- grain: one row per driver per season entered (a Grand Prix or a sprint)
 -- key: driver_id, season
+-- index: season
+-- list: constructors
 with
 
 driver_races as (select * from int_driver_races),

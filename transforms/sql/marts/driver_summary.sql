@@ -1,5 +1,11 @@
 -- grain: one row per driver in drivers.csv (drivers without a result keep zero counts)
 -- key: driver_id
+-- index: driver_ref
+-- index: surname
+-- index: nationality
+-- index: wins
+-- index: podiums
+-- index: points
 with
 
 drivers as (select * from stg_drivers),
@@ -60,7 +66,7 @@ select
     last_race.season as last_race_year,
     last_race.name as last_race_name,
     careers.best_finish,
-    strip_accents(lower(concat_ws(' ', drivers.forename, drivers.surname, drivers.driver_ref, drivers.code)))
+    fold_search(concat_ws(' ', drivers.forename, drivers.surname, drivers.driver_ref, drivers.code))
         as search_name,
 from drivers
 left join careers on careers.driver_id = drivers.driver_id

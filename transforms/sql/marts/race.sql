@@ -1,5 +1,7 @@
 -- grain: one row per race in races.csv, scheduled races without results included
 -- key: race_id
+-- index: season
+-- index: circuit_id
 with
 
 races as (select * from stg_races),

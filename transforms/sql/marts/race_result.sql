@@ -1,6 +1,8 @@
 -- grain: one row per car in a Grand Prix or sprint classification (results.csv and
 -- sprint_results.csv rows; result ids are unique within each file, so the key includes session)
 -- key: session, result_id
+-- index: race_id
+-- index: driver_id
 with
 
 results as (
