@@ -21,7 +21,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.types import Message, Receive, Scope, Send
 
 from app import docs
-from app.backends import Backend, open_backend
+from app.backends import Backend, BackendUnavailable, open_backend
 from app.http import (
     EXCEPTION_HANDLERS,
     PROBLEM_JSON,
@@ -29,6 +29,7 @@ from app.http import (
     ResponseCache,
     etag_middleware_factory,
 )
+from app.marts import ContractMismatch, check_artifacts
 from app.routes.circuits import CircuitController
 from app.routes.common import document_csv
 from app.routes.constructors import ConstructorController
@@ -63,6 +64,9 @@ class RacingApp(Litestar):
     headers (ETag, Content-Length) match the GET."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await super().__call__(scope, receive, self._startup_failure_in_one_line(send))
+            return
         if scope["type"] == "http":
             status = _oversized(scope)
             if status:
@@ -78,6 +82,18 @@ class RacingApp(Litestar):
                 await get_send(message)
 
         await super().__call__(scope, receive, send)
+
+    def _startup_failure_in_one_line(self, send: Send) -> Send:
+        """A start refused for a known reason (nothing loaded, artifacts that do not fit the
+        response Structs) is reported as its one-line message, not a traceback."""
+
+        async def send_lifespan(message: Message) -> None:
+            error = getattr(self.state, "startup_error", None)
+            if message["type"] == "lifespan.startup.failed" and error:
+                message = {**message, "message": error}  # type: ignore[typeddict-item]
+            await send(message)
+
+        return send_lifespan
 
 
 def _oversized(scope: Scope) -> int | None:
@@ -140,7 +156,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        backend = await open_backend(settings)
+        try:
+            backend = await open_backend(settings)
+        except BackendUnavailable as exc:
+            app.state.startup_error = f"cannot start: {exc}"
+            raise
+        try:
+            check_artifacts(backend.manifest)
+        except ContractMismatch as exc:
+            app.state.startup_error = f"artifacts do not fit the API: {exc}"
+            await backend.close()
+            raise
         app.state.backend = backend
         app.state.data_version = backend.data_version
         app.state.response_cache = (

@@ -1,10 +1,11 @@
-"""Response types. Each Struct's fields are columns of the mart it is named after (the artifact
-contract in transforms/sql/marts); the API adds nothing that is not computed at build time."""
+"""Response types. A Struct served from a mart names it in `mart`; its fields are columns of that
+mart (checked against the manifest when the app starts, app/marts.py). The API adds nothing that
+is not computed at build time."""
 
 from __future__ import annotations
 
 import datetime
-from typing import Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
 import msgspec
 
@@ -17,6 +18,8 @@ class Struct(msgspec.Struct, frozen=True, kw_only=True):
 
 class DriverSummary(Struct):
     """A driver's career (mart `driver_summary`)."""
+
+    mart: ClassVar[str] = "driver_summary"
 
     driver_id: int
     driver_ref: str
@@ -55,6 +58,8 @@ class ConstructorRef(Struct):
 class DriverSeason(Struct):
     """A driver's season (mart `driver_season`)."""
 
+    mart: ClassVar[str] = "driver_season"
+
     driver_id: int
     season: int
     driver_ref: str
@@ -74,6 +79,8 @@ class DriverSeason(Struct):
 
 class CircuitSummary(Struct):
     """A circuit, its races and its lap record (mart `circuit_summary`)."""
+
+    mart: ClassVar[str] = "circuit_summary"
 
     circuit_id: int
     circuit_ref: str
@@ -103,6 +110,8 @@ class CircuitSummary(Struct):
 
 class CircuitFastestLap(Struct):
     """The fastest lap of one race held at a circuit (mart `circuit_fastest_lap`)."""
+
+    mart: ClassVar[str] = "circuit_fastest_lap"
 
     circuit_id: int
     race_id: int
@@ -169,6 +178,8 @@ class DriverRef(Struct):
 class ConstructorSummary(Struct):
     """A constructor's history (mart `constructor_summary`)."""
 
+    mart: ClassVar[str] = "constructor_summary"
+
     constructor_id: int
     constructor_ref: str
     name: str
@@ -189,6 +200,8 @@ class ConstructorSummary(Struct):
 class ConstructorSeason(Struct):
     """A constructor's season (mart `constructor_season`); also a constructors' standings line."""
 
+    mart: ClassVar[str] = "constructor_season"
+
     constructor_id: int
     season: int
     constructor_ref: str
@@ -208,6 +221,8 @@ class ConstructorSeason(Struct):
 class SeasonSummary(Struct):
     """A season: rounds, races held and, once complete, its champions (mart `season_summary`)."""
 
+    mart: ClassVar[str] = "season_summary"
+
     season: int
     url: str | None
     rounds: int
@@ -225,6 +240,8 @@ class SeasonSummary(Struct):
 
 class Race(Struct):
     """A race on the calendar, held or scheduled (mart `race`)."""
+
+    mart: ClassVar[str] = "race"
 
     race_id: int
     season: int
@@ -260,6 +277,8 @@ class SeasonDetail(SeasonSummary):
 
 class RaceResult(Struct):
     """One car's line in a race or sprint classification (mart `race_result`)."""
+
+    mart: ClassVar[str] = "race_result"
 
     result_id: int
     position_order: int

@@ -4,12 +4,12 @@ parameter; sort columns come from the whitelists below, never from the request t
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import msgspec
 
-from app.backends import Backend, Row
+from app.backends import Backend
+from app.marts import decode_lists, list_columns
 from app.models import (
     CircuitFastestLap,
     CircuitSummary,
@@ -74,8 +74,6 @@ CONSTRUCTOR_SORTS = (
     "first_season",
     "last_season",
 )
-# Fields holding JSON text in the marts (lists that SQLite cannot store natively).
-JSON_FIELDS = {DriverSeason: {"constructors"}, ConstructorSeason: {"drivers"}}
 
 
 @functools.cache
@@ -83,13 +81,6 @@ def columns(struct: type[msgspec.Struct]) -> str:
     """The select list for a Struct: its fields, in order. Computed once per Struct (resolving
     the annotations costs about a millisecond)."""
     return ", ".join(f.name for f in msgspec.structs.fields(struct))
-
-
-def convert(rows: list[Row], struct: type[T]) -> list[T]:
-    for name in JSON_FIELDS.get(struct, ()):
-        for row in rows:
-            row[name] = msgspec.json.decode(row[name]) if row[name] else []
-    return msgspec.convert(rows, list[struct], strict=False)
 
 
 def order_by(sort: str, key: str) -> str:
@@ -105,53 +96,68 @@ def search_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-async def _page(
-    backend: Backend,
-    struct: type[T],
-    table: str,
-    where: Sequence[str],
-    params: Sequence[Any],
-    order: str,
-    limit: int,
-    offset: int,
-) -> Page[T]:
-    condition = " and ".join(where) if where else "1 = 1"
-    # Two queries: a window count on the page query would make SQLite materialise every match.
-    count = await backend.fetch_all(f"select count(*) as n from {table} where {condition}", params)
-    rows = await backend.fetch_all(
-        f"select {columns(struct)} from {table} where {condition} "
-        f"order by {order} limit ? offset ?",
-        [*params, limit, offset],
-    )
-    total = count[0]["n"]
-    return Page(data=convert(rows, struct), total=total, limit=limit, offset=offset)
+class Filters:
+    """A WHERE clause and its bound parameters, built one optional filter at a time."""
 
+    def __init__(self) -> None:
+        self.conditions: list[str] = []
+        self.params: list[Any] = []
 
-def _by_id_or_ref(ident: str, id_column: str, ref_column: str) -> tuple[str, list[Any]]:
-    if ident.isdecimal() and len(ident) <= 9:
-        return f"{id_column} = ?", [int(ident)]
-    return f"{ref_column} = ?", [ident]
+    def add(self, condition: str, *params: Any) -> Filters:
+        self.conditions.append(condition)
+        self.params.extend(params)
+        return self
+
+    def equal_any_case(self, column: str, value: str | None) -> Filters:
+        return self if value is None else self.add(f"lower({column}) = ?", value.lower())
+
+    def search(self, q: str | None) -> Filters:
+        return self if q is None else self.add("search_name like ? escape '\\'", search_pattern(q))
+
+    def by_id_or_ref(self, ident: str, id_column: str, ref_column: str) -> Filters:
+        if ident.isdecimal() and len(ident) <= 9:
+            return self.add(f"{id_column} = ?", int(ident))
+        return self.add(f"{ref_column} = ?", ident)
+
+    @property
+    def sql(self) -> str:
+        return " and ".join(self.conditions) or "1 = 1"
 
 
 async def _select(
     backend: Backend,
     struct: type[T],
-    table: str,
-    condition: str = "1 = 1",
-    params: Sequence[Any] = (),
+    where: Filters,
     order: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[T]:
-    order_clause = f" order by {order}" if order else ""
-    rows = await backend.fetch_all(
-        f"select {columns(struct)} from {table} where {condition}{order_clause}",
-        params,
-    )
-    return convert(rows, struct)
+    sql = f"select {columns(struct)} from {struct.mart} where {where.sql}"
+    params = list(where.params)
+    if order:
+        sql += f" order by {order}"
+    if limit is not None:
+        sql += " limit ? offset ?"
+        params += [limit, offset]
+    rows = await backend.fetch_all(sql, params)
+    decode_lists(rows, list_columns(backend.manifest, struct))
+    return msgspec.convert(rows, list[struct], strict=False)
 
 
-async def _one(backend: Backend, struct: type[T], table: str, condition: str, params) -> T | None:
-    found = await _select(backend, struct, table, condition, params)
+async def _one(backend: Backend, struct: type[T], where: Filters) -> T | None:
+    found = await _select(backend, struct, where)
     return found[0] if found else None
+
+
+async def _page(
+    backend: Backend, struct: type[T], where: Filters, order: str, limit: int, offset: int
+) -> Page[T]:
+    # Two queries: a window count on the page query would make SQLite materialise every match.
+    count = await backend.fetch_all(
+        f"select count(*) as n from {struct.mart} where {where.sql}", where.params
+    )
+    data = await _select(backend, struct, where, order, limit, offset)
+    return Page(data=data, total=count[0]["n"], limit=limit, offset=offset)
 
 
 async def list_drivers(
@@ -164,163 +170,104 @@ async def list_drivers(
     season: int | None,
     q: str | None,
 ) -> Page[DriverSummary]:
-    where, params = [], []
-    if nationality is not None:
-        where.append("lower(nationality) = ?")
-        params.append(nationality.lower())
+    where = Filters().equal_any_case("nationality", nationality).search(q)
     if season is not None:
-        where.append("driver_id in (select driver_id from driver_season where season = ?)")
-        params.append(season)
-    if q is not None:
-        where.append("search_name like ? escape '\\'")
-        params.append(search_pattern(q))
-    return await _page(
-        backend,
-        DriverSummary,
-        "driver_summary",
-        where,
-        params,
-        order_by(sort, "driver_id"),
-        limit,
-        offset,
-    )
+        where.add("driver_id in (select driver_id from driver_season where season = ?)", season)
+    order = order_by(sort, "driver_id")
+    return await _page(backend, DriverSummary, where, order, limit, offset)
 
 
 async def get_driver(backend: Backend, ident: str) -> DriverSummary | None:
-    condition, params = _by_id_or_ref(ident, "driver_id", "driver_ref")
-    rows = await backend.fetch_all(
-        f"select {columns(DriverSummary)} from driver_summary where {condition}", params
-    )
-    return convert(rows, DriverSummary)[0] if rows else None
+    where = Filters().by_id_or_ref(ident, "driver_id", "driver_ref")
+    return await _one(backend, DriverSummary, where)
 
 
 async def driver_seasons(backend: Backend, driver_id: int) -> list[DriverSeason]:
-    rows = await backend.fetch_all(
-        f"select {columns(DriverSeason)} from driver_season where driver_id = ? order by season",
-        [driver_id],
-    )
-    return convert(rows, DriverSeason)
+    where = Filters().add("driver_id = ?", driver_id)
+    return await _select(backend, DriverSeason, where, order="season")
 
 
 async def list_circuits(
     backend: Backend, *, limit: int, offset: int, sort: str, country: str | None, q: str | None
 ) -> Page[CircuitSummary]:
-    where, params = [], []
-    if country is not None:
-        where.append("lower(country) = ?")
-        params.append(country.lower())
-    if q is not None:
-        where.append("search_name like ? escape '\\'")
-        params.append(search_pattern(q))
-    return await _page(
-        backend,
-        CircuitSummary,
-        "circuit_summary",
-        where,
-        params,
-        order_by(sort, "circuit_id"),
-        limit,
-        offset,
-    )
+    where = Filters().equal_any_case("country", country).search(q)
+    order = order_by(sort, "circuit_id")
+    return await _page(backend, CircuitSummary, where, order, limit, offset)
 
 
 async def get_circuit(backend: Backend, ident: str) -> CircuitSummary | None:
-    condition, params = _by_id_or_ref(ident, "circuit_id", "circuit_ref")
-    rows = await backend.fetch_all(
-        f"select {columns(CircuitSummary)} from circuit_summary where {condition}", params
-    )
-    return convert(rows, CircuitSummary)[0] if rows else None
+    where = Filters().by_id_or_ref(ident, "circuit_id", "circuit_ref")
+    return await _one(backend, CircuitSummary, where)
 
 
 async def circuit_fastest_laps(backend: Backend, circuit_id: int) -> list[CircuitFastestLap]:
-    rows = await backend.fetch_all(
-        f"select {columns(CircuitFastestLap)} from circuit_fastest_lap where circuit_id = ? "
-        "order by season, round",
-        [circuit_id],
-    )
-    return convert(rows, CircuitFastestLap)
+    where = Filters().add("circuit_id = ?", circuit_id)
+    return await _select(backend, CircuitFastestLap, where, order="season, round")
 
 
 async def list_constructors(
     backend: Backend, *, limit: int, offset: int, sort: str, nationality: str | None, q: str | None
 ) -> Page[ConstructorSummary]:
-    where, params = [], []
-    if nationality is not None:
-        where.append("lower(nationality) = ?")
-        params.append(nationality.lower())
-    if q is not None:
-        where.append("search_name like ? escape '\\'")
-        params.append(search_pattern(q))
-    return await _page(
-        backend, ConstructorSummary, "constructor_summary", where, params,
-        order_by(sort, "constructor_id"), limit, offset,
-    )  # fmt: skip
+    where = Filters().equal_any_case("nationality", nationality).search(q)
+    order = order_by(sort, "constructor_id")
+    return await _page(backend, ConstructorSummary, where, order, limit, offset)
 
 
 async def get_constructor(backend: Backend, ident: str) -> ConstructorSummary | None:
-    condition, params = _by_id_or_ref(ident, "constructor_id", "constructor_ref")
-    return await _one(backend, ConstructorSummary, "constructor_summary", condition, params)
+    where = Filters().by_id_or_ref(ident, "constructor_id", "constructor_ref")
+    return await _one(backend, ConstructorSummary, where)
 
 
 async def constructor_seasons(backend: Backend, constructor_id: int) -> list[ConstructorSeason]:
-    return await _select(
-        backend, ConstructorSeason, "constructor_season", "constructor_id = ?", [constructor_id],
-        order="season",
-    )  # fmt: skip
+    where = Filters().add("constructor_id = ?", constructor_id)
+    return await _select(backend, ConstructorSeason, where, order="season")
 
 
 async def list_seasons(backend: Backend, *, limit: int, offset: int) -> Page[SeasonSummary]:
-    return await _page(
-        backend, SeasonSummary, "season_summary", [], [], "season asc", limit, offset
-    )
+    return await _page(backend, SeasonSummary, Filters(), "season asc", limit, offset)
 
 
 async def get_season(backend: Backend, season: int) -> SeasonDetail | None:
-    summary = await _one(backend, SeasonSummary, "season_summary", "season = ?", [season])
+    where = Filters().add("season = ?", season)
+    summary = await _one(backend, SeasonSummary, where)
     if summary is None:
         return None
-    races = await _select(backend, Race, "race", "season = ?", [season], order="round")
+    races = await _select(backend, Race, where, order="round")
     return SeasonDetail(**msgspec.structs.asdict(summary), races=races)
 
 
 async def driver_standings(backend: Backend, season: int) -> list[DriverSeason]:
-    return await _select(
-        backend, DriverSeason, "driver_season",
-        "season = ? and championship_position is not null", [season],
-        order="championship_position, driver_id",
-    )  # fmt: skip
+    where = Filters().add("season = ? and championship_position is not null", season)
+    return await _select(backend, DriverSeason, where, order="championship_position, driver_id")
 
 
 async def constructor_standings(backend: Backend, season: int) -> list[ConstructorSeason]:
+    where = Filters().add("season = ? and championship_position is not null", season)
     return await _select(
-        backend, ConstructorSeason, "constructor_season",
-        "season = ? and championship_position is not null", [season],
-        order="championship_position, constructor_id",
-    )  # fmt: skip
+        backend, ConstructorSeason, where, order="championship_position, constructor_id"
+    )
 
 
 async def list_races(
     backend: Backend, *, limit: int, offset: int, season: int | None, circuit: str | None
 ) -> Page[Race]:
-    where, params = [], []
+    where = Filters()
     if season is not None:
-        where.append("season = ?")
-        params.append(season)
+        where.add("season = ?", season)
     if circuit is not None:
-        condition, circuit_params = _by_id_or_ref(circuit, "circuit_id", "circuit_ref")
-        where.append(condition)
-        params += circuit_params
-    return await _page(backend, Race, "race", where, params, "season, round", limit, offset)
+        where.by_id_or_ref(circuit, "circuit_id", "circuit_ref")
+    return await _page(backend, Race, where, "season, round", limit, offset)
 
 
 async def get_race(backend: Backend, race_id: int) -> RaceDetail | None:
-    race = await _one(backend, Race, "race", "race_id = ?", [race_id])
+    race = await _one(backend, Race, Filters().add("race_id = ?", race_id))
     if race is None:
         return None
-    lines = "race_id = ? and session = ?"
     order = "position_order, result_id"
-    results = await _select(backend, RaceResult, "race_result", lines, [race_id, "race"], order)
-    sprint = await _select(backend, RaceResult, "race_result", lines, [race_id, "sprint"], order)
+    race_lines = Filters().add("race_id = ? and session = ?", race_id, "race")
+    sprint_lines = Filters().add("race_id = ? and session = ?", race_id, "sprint")
+    results = await _select(backend, RaceResult, race_lines, order)
+    sprint = await _select(backend, RaceResult, sprint_lines, order)
     return RaceDetail(**msgspec.structs.asdict(race), results=results, sprint_results=sprint)
 
 

@@ -6,8 +6,13 @@ sides."""
 from __future__ import annotations
 
 import ast
+import copy
+import os
+import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -15,10 +20,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.main import create_app
+from app.marts import ContractMismatch, check_artifacts, served_structs
+from app.settings import Settings
 from contract import SEARCH_FOLD_SQL, SQLITE_FILE, fold_search
 from tests.conftest import ROOT, quiet
+from tests.serving import free_port
 from transforms import artifacts, cli, runner
 from transforms.build import build
+from transforms.load_sqlite import load_sqlite
 
 TINY = ROOT / "tests" / "fixtures" / "tiny"
 
@@ -65,9 +75,10 @@ def broken_sql(tmp_path: Path, mart: str, wrap: str) -> Path:
     sql_dir = tmp_path / "sql"
     shutil.copytree(runner.SQL_DIR, sql_dir)
     path = sql_dir / "marts" / f"{mart}.sql"
-    original = path.read_text()
-    header = "".join(line + "\n" for line in original.splitlines() if line.startswith("-- "))
-    path.write_text(header + wrap.format(model=f"(\n{original}\n)"))
+    lines = path.read_text().splitlines(keepends=True)
+    header = "".join(line for line in lines if line.startswith("-- "))
+    body = "".join(line for line in lines if not line.startswith("-- "))
+    path.write_text(header + wrap.format(model=f"(\n{body}\n)"))
     return sql_dir
 
 
@@ -195,3 +206,115 @@ def test_search_folding_on_every_name_in_the_real_data(duck, real_data):
     for name in names:
         assert sql_fold(duck, name) == fold_search(name), name
 
+
+def test_the_app_checks_every_served_struct(sample_build):
+    served = {struct.__name__: struct.mart for struct in served_structs()}
+    assert served["DriverSeason"] == "driver_season"
+    assert "RaceDetail" not in served  # assembled from several queries; Race is checked
+    check_artifacts(artifacts.read_manifest(sample_build.directory))
+
+
+def altered(manifest: dict, mart: str, change) -> dict:
+    manifest = copy.deepcopy(manifest)
+    change(manifest["marts"][mart])
+    return manifest
+
+
+def column(name: str):
+    def set_type(mart: dict, kind: str) -> None:
+        next(c for c in mart["columns"] if c["name"] == name)["type"] = kind
+
+    return set_type
+
+
+@pytest.mark.parametrize(
+    ("mart", "change", "error"),
+    [
+        (
+            "driver_summary",
+            lambda m: column("wins")(m, "string"),
+            "DriverSummary.wins: mart driver_summary column wins has type string, "
+            "which cannot fill an int",
+        ),
+        (
+            "race",
+            lambda m: column("date")(m, "string"),
+            "Race.date: mart race column date has type string, which cannot fill a date or null",
+        ),
+        (
+            "driver_season",
+            lambda m: m["list_columns"].clear(),
+            "DriverSeason.constructors: mart driver_season column constructors has type string, "
+            "which cannot fill a list",
+        ),
+        (
+            "constructor_season",
+            lambda m: m["list_columns"].append("name"),
+            "ConstructorSeason.name: mart constructor_season column name has type string "
+            "(a list column), which cannot fill a str",
+        ),
+    ],
+    ids=["int-from-text", "date-from-text", "list-not-declared", "list-into-str"],
+)
+def test_a_struct_field_that_does_not_fit_its_mart_is_named(sample_build, mart, change, error):
+    manifest = altered(artifacts.read_manifest(sample_build.directory), mart, change)
+    with pytest.raises(ContractMismatch) as info:
+        check_artifacts(manifest)
+    assert str(info.value) == error
+
+
+def test_columns_no_struct_serves_may_change(sample_build):
+    manifest = artifacts.read_manifest(sample_build.directory)
+    dropped = altered(manifest, "circuit_summary", lambda m: m["columns"].pop())
+    assert manifest["marts"]["circuit_summary"]["columns"][-1]["name"] == "search_name"
+    check_artifacts(dropped)
+
+
+def test_artifacts_of_another_schema_version_are_refused(sample_build):
+    manifest = artifacts.read_manifest(sample_build.directory)
+    with pytest.raises(ContractMismatch, match="schema version 1, this API reads 2"):
+        check_artifacts({**manifest, "schema_version": 1})
+
+
+@pytest.fixture(scope="module")
+def artifacts_missing_a_column(tmp_path_factory) -> Path:
+    """The tiny fixture built with circuit_summary lacking a column CircuitSummary serves."""
+    tmp_path = tmp_path_factory.mktemp("missing-column")
+    wrap = "select * exclude (most_wins_count) from {model}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runner, "SQL_DIR", broken_sql(tmp_path, "circuit_summary", wrap))
+        result = build(TINY, tmp_path / "artifacts", quiet)
+    load_sqlite(result.directory, quiet)
+    return result.directory.parent
+
+
+MISSING = "CircuitSummary.most_wins_count: mart circuit_summary has no column most_wins_count"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "parquet"])
+def test_the_app_refuses_to_start_on_a_missing_column(artifacts_missing_a_column, backend):
+    from litestar.testing import TestClient
+
+    app = create_app(Settings(backend=backend, artifacts_dir=artifacts_missing_a_column))
+    with pytest.raises(ExceptionGroup) as info, TestClient(app):  # raised in a task group
+        pass
+    assert info.group_contains(ContractMismatch, match=f"^{re.escape(MISSING)}$", depth=1)
+
+
+def test_the_server_refuses_to_start_with_one_line(artifacts_missing_a_column):
+    env = {
+        **os.environ,
+        "RACING_ARTIFACTS": str(artifacts_missing_a_column),
+        "RACING_BACKEND": "sqlite",
+        "PORT": str(free_port()),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "app"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode != 0
+    errors = [line for line in done.stderr.splitlines() if line.startswith("ERROR")]
+    assert errors == [
+        f"ERROR:    artifacts do not fit the API: {MISSING}",
+        "ERROR:    Application startup failed. Exiting.",
+    ], done.stderr
+    assert "Traceback" not in done.stderr

@@ -177,6 +177,8 @@ def check_marts(con: duckdb.DuckDBPyConnection, log: Log) -> None:
         for column in declared:
             if column not in columns:
                 raise AuditError(f"mart {mart.name}: declared column {column} is not in its select")
+        if len(set(mart.indexes)) < len(mart.indexes):
+            raise AuditError(f"mart {mart.name}: an index is declared twice")
         key = ", ".join(mart.key)
         _fail_on_row(
             con,
