@@ -83,14 +83,18 @@ docs-assets swagger="5.35.0" redoc="2.5.4":
       sha256sum swagger-ui-bundle.js swagger-ui.css redoc.standalone.js; } > SOURCES.txt
     echo "pinned swagger-ui-dist@{{swagger}} and redoc@{{redoc}} in $out"
 
-# Build the container image (docker, or podman with a locally built base)
-image:
-    scripts/container.sh build
+# Build the API image baking DATA (Ergast CSVs; default: the sample); tag <commit>-<data_version>
+image data="":
+    scripts/container.sh build {{quote(data)}}
 
-# Build the image, run it read-only on loopback and check it (ready, data, non-root, SIGTERM)
-image-test:
-    scripts/container.sh test
+# Build the image, run it read-only on loopback and check it (IMAGE_TEST_PORT, IMAGE_TEST_NAME)
+image-test data="":
+    scripts/container.sh test {{quote(data)}}
 
-# PostgreSQL + one-shot loader + API on the postgres backend (docker compose or podman compose)
-up:
-    if docker compose version >/dev/null 2>&1; then docker compose up --build; else podman compose up --build; fi
+# PostgreSQL + loader + API on 127.0.0.1:8000 (UP_PORT): docker compose, else podman kube play
+up data="":
+    scripts/container.sh up {{quote(data)}}
+
+# Stop what `just up` started (the PostgreSQL volume is kept)
+down:
+    scripts/container.sh down

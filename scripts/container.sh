@@ -1,16 +1,34 @@
 #!/usr/bin/env bash
-# Build and smoke-test the API's container image: `scripts/container.sh build|test`.
+# The API's container images, and the dev stack on one machine:
+#
+#   scripts/container.sh build [DATA_DIR]   the API image, baking DATA_DIR (default: the sample)
+#   scripts/container.sh test [DATA_DIR]    build, run read-only on loopback, check it
+#   scripts/container.sh up [DATA_DIR]      PostgreSQL + loader + API on the postgres backend
+#   scripts/container.sh down               stop what `up` started
 #
 # Uses docker when an engine answers (`docker info`), else podman (installed with apt-get when
 # missing and we are root on Debian). Podman gets a containers.conf with runc and explicit ulimits,
-# and, since no registry may be reachable, a Debian base image built locally with debootstrap.
+# and, since no registry may be reachable, a Debian base image built locally with debootstrap
+# (once; later builds reuse it). Images are tagged <commit>-<data_version> (immutable: the code
+# and the data baked in; `-dirty` after the commit when tracked files have changes), and also
+# `latest`. `up` runs `docker compose` with docker, and with podman plays the Kubernetes dev
+# overlay (deploy/kubernetes/overlays/dev) with `podman kube play`.
+#
+# Environment: IMAGE_TEST_PORT (18000) and IMAGE_TEST_NAME (racing-api-test) for `test`, so two
+# runs on one host don't collide; UP_PORT (8000) and UP_PREFIX (empty: pod names as in the
+# overlay) for `up`/`down`.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
 BASE_IMAGE=localhost/debian-python:bookworm
-NAME=racing-api-test
-HOST_PORT=18000
+NAME=${IMAGE_TEST_NAME:-racing-api-test}
+HOST_PORT=${IMAGE_TEST_PORT:-18000}
+UP_PORT=${UP_PORT:-8000}
+UP_PREFIX=${UP_PREFIX:-}
+UP_STATE=.up/${UP_PREFIX}kube-play
+PY=.venv/bin/python
+[[ -x $PY ]] || PY=python3
 READY_TIMEOUT=60
 STOP_TIMEOUT=10
 CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
@@ -29,7 +47,7 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
 pick_engine() {
     if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
-        ENGINE=docker IMAGE=racing-api
+        ENGINE=docker IMAGE=racing-api PG_IMAGE=racing-postgres
         return
     fi
     if ! command -v podman >/dev/null; then
@@ -38,7 +56,7 @@ pick_engine() {
         log "installing podman, runc and debootstrap"
         apt-get update -q && apt-get install -y -q podman runc debootstrap
     fi
-    ENGINE=podman IMAGE=localhost/racing-api
+    ENGINE=podman IMAGE=localhost/racing-api PG_IMAGE=localhost/racing-postgres
     # crun cannot use this kind of machine's hybrid cgroup layout; default ulimits are refused.
     cat >"$TMP/containers.conf" <<'EOF'
 [containers]
@@ -69,20 +87,58 @@ image_mb() {
     awk -v b="$bytes" 'BEGIN { printf "%.0f", b / 1000000 }'
 }
 
-build() {
-    pick_engine
+# The code version: the commit, marked dirty when tracked files differ from it.
+code_version() {
+    local version
+    version=$(git rev-parse --short=12 HEAD 2>/dev/null || echo 000000000000)
+    if [[ -n $(git status --porcelain --untracked-files=no 2>/dev/null) ]]; then
+        version+=-dirty
+    fi
+    echo "$version"
+}
+
+engine_build() {
+    # Docker image format: the OCI format has no HEALTHCHECK, podman would drop it.
     if [[ $ENGINE == podman ]]; then
-        build_base
         local secret=()
         [[ -f $CA_BUNDLE ]] && secret=(--secret "id=cacert,src=$CA_BUNDLE")
-        # Docker image format: the OCI format has no HEALTHCHECK, podman would drop it.
-        podman build --format docker --build-arg "BASE=$BASE_IMAGE" "${secret[@]}" \
-            ${DATA_DIR:+--build-arg "DATA_DIR=$DATA_DIR"} -t "$IMAGE" .
+        podman build --format docker --build-arg "BASE=$BASE_IMAGE" "${secret[@]}" "$@"
     else
-        docker build ${DATA_DIR:+--build-arg "DATA_DIR=$DATA_DIR"} -t "$IMAGE" .
+        docker build "$@"
     fi
+}
+
+# build [DATA_DIR]: the API image baking DATA_DIR (any directory of Ergast CSVs; default the
+# generated sample). A directory outside data/ is staged with the code into a temporary build
+# context, since a build context cannot reach outside itself.
+build() {
+    local data=${1:-${DATA_DIR:-}} context=. data_arg=()
+    pick_engine
+    [[ $ENGINE == podman ]] && build_base
+    if [[ -n $data ]]; then
+        [[ -f $data/races.csv ]] || die "$data: not a directory of Ergast CSVs (no races.csv)"
+        context=$TMP/context
+        mkdir -p "$context/data"
+        cp -r app transforms pyproject.toml constraints.txt Dockerfile .dockerignore "$context/"
+        cp -r "$data" "$context/data/bake"
+        data_arg=(--build-arg DATA_DIR=data/bake)
+    fi
+    engine_build "${data_arg[@]}" -t "$IMAGE" -f Dockerfile "$context"
+    DATA_VERSION=$("$ENGINE" run --rm --entrypoint cat "$IMAGE" /srv/artifacts/current/manifest.json \
+        2>/dev/null | python3 -c 'import json, sys; print(json.load(sys.stdin)["data_version"])') \
+        || die "cannot read the baked manifest from $IMAGE"
+    TAG=$(code_version)-$DATA_VERSION
+    "$ENGINE" tag "$IMAGE" "$IMAGE:$TAG"
     SIZE_MB=$(image_mb)
-    echo "image $IMAGE: $SIZE_MB MB"
+    echo "image $IMAGE:$TAG ($SIZE_MB MB; data_version $DATA_VERSION${data:+ from $data})"
+}
+
+# The PostgreSQL image (Debian's postgresql on the same base), tagged with the code version.
+build_postgres() {
+    engine_build -t "$PG_IMAGE" deploy/postgres
+    PG_TAG=$(code_version)
+    "$ENGINE" tag "$PG_IMAGE" "$PG_IMAGE:$PG_TAG"
+    echo "image $PG_IMAGE:$PG_TAG"
 }
 
 # GET on the published port: prints the HTTP status (000 when down), keeps the body in $TMP/body.
@@ -93,7 +149,7 @@ get() {
 json_field() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$@"; }
 
 test_image() {
-    build
+    build "$@"
     local baked start status ready_s uid stop_start stop_s exit_code
     baked=$("$ENGINE" run --rm --entrypoint cat "$IMAGE" /srv/artifacts/current/manifest.json \
         2>"$TMP/run.err" \
@@ -171,8 +227,80 @@ test_image() {
     echo "  stop (SIGTERM):        ${stop_s} s"
 }
 
-case "${1:-}" in
-    build) build ;;
-    test) test_image ;;
-    *) echo "usage: $0 build|test   (env DATA_DIR=data/raw bakes those CSVs)" >&2; exit 2 ;;
+wait_ready() {  # wait_ready URL SECONDS: until the URL answers 200
+    local deadline=$((SECONDS + $2))
+    until curl -fsS -o /dev/null --max-time 5 "$1" 2>/dev/null; do
+        ((SECONDS < deadline)) || return 1
+        sleep 0.5
+    done
+}
+
+# up [DATA_DIR]: PostgreSQL, the one-shot loader, then the API on the postgres backend, on
+# 127.0.0.1:$UP_PORT. docker: compose.yaml. podman: the dev overlay, played in that order.
+up() {
+    local data=${1:-}
+    pick_engine
+    if [[ $ENGINE == docker ]] && docker compose version >/dev/null 2>&1; then
+        BASE=${BASE:-python:3.12-slim} docker compose up --build --detach --wait
+        echo "serving on http://127.0.0.1:8000 (docker compose; \`just down\` stops it)"
+        return
+    fi
+    [[ $ENGINE == podman ]] || die "docker has no compose plugin here; install it, or use podman"
+    command -v kubectl >/dev/null || die "kubectl is needed to render deploy/kubernetes (kustomize)"
+    build "$data"
+    build_postgres
+    local net=${UP_PREFIX}racing-dev volume=${UP_PREFIX}racing-postgres-data
+    rm -rf "$UP_STATE"
+    kubectl kustomize deploy/kubernetes/overlays/dev \
+        | "$PY" scripts/kube_play.py "$UP_STATE" --prefix "$UP_PREFIX" --port "$UP_PORT" \
+            --api-image "$IMAGE:$TAG" --postgres-image "$PG_IMAGE:$PG_TAG"
+    podman network exists "$net" || podman network create "$net" >/dev/null
+    podman volume exists "$volume" || podman volume create "$volume" >/dev/null
+    # Pods find PostgreSQL by the name its Service has in the cluster.
+    play "$UP_STATE/1-postgres.yaml" --network "$net:alias=postgres"
+    local deadline=$((SECONDS + 90)) pg=${UP_PREFIX}postgres-pod-0-postgres
+    until podman exec "$pg" pg_isready -q -h 127.0.0.1 2>/dev/null; do
+        ((SECONDS < deadline)) || { podman logs "$pg" >&2; die "PostgreSQL did not start"; }
+        sleep 0.5
+    done
+    log "PostgreSQL is ready; loading the data"
+    play "$UP_STATE/2-release.yaml" --network "$net"
+    local release=${UP_PREFIX}racing-data-release-release code
+    code=$(podman wait "$release")
+    podman logs "$release" >&2
+    [[ $code == 0 ]] || die "the data release exited with $code"
+    play "$UP_STATE/3-api.yaml" --network "$net"
+    wait_ready "http://127.0.0.1:$UP_PORT/ready" "$READY_TIMEOUT" \
+        || { podman logs "${UP_PREFIX}racing-api-pod-0-api" >&2; die "/ready did not answer 200"; }
+    echo "serving on http://127.0.0.1:$UP_PORT (podman kube play of the dev overlay; \`just down\` stops it)"
+}
+
+play() {  # play FILE OPTIONS...: podman kube play, replacing pods left by an earlier run
+    # stderr filtered: podman without systemd logs errors about healthcheck timers.
+    podman kube play --replace "$@" >/dev/null 2>"$TMP/play.err" \
+        || { grep -v -e systemd -e syslog "$TMP/play.err" >&2; die "podman kube play $1 failed"; }
+}
+
+down() {
+    pick_engine
+    if [[ $ENGINE == docker ]] && docker compose version >/dev/null 2>&1; then
+        docker compose down
+        return
+    fi
+    local file
+    for file in "$UP_STATE"/3-api.yaml "$UP_STATE"/2-release.yaml "$UP_STATE"/1-postgres.yaml; do
+        [[ -f $file ]] && podman kube down "$file" >/dev/null 2>&1 || true
+    done
+    rm -rf "$UP_STATE"
+    echo "stopped (the data volume ${UP_PREFIX}racing-postgres-data is kept; podman volume rm it to start afresh)"
+}
+
+command=${1:-}
+shift || true
+case "$command" in
+    build) build "$@" ;;
+    test) test_image "$@" ;;
+    up) up "$@" ;;
+    down) down ;;
+    *) echo "usage: $0 build|test|up [DATA_DIR] | down" >&2; exit 2 ;;
 esac

