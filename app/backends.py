@@ -194,6 +194,10 @@ class PostgresBackend:
         rows = await self.fetch_all(DATA_VERSION_SQL)
         return rows[0]["value"]
 
+    def pool_stats(self) -> dict[str, int]:
+        """psycopg_pool's figures (`pool_size`, `pool_available`, `requests_waiting`)."""
+        return self._pool.get_stats() if self._pool is not None else {}
+
     async def close(self) -> None:
         if self._pool is not None:
             await self._pool.close()

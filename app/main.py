@@ -4,31 +4,25 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from http import HTTPStatus
+from typing import Any
 
-import msgspec
-from litestar import Litestar, Request
-from litestar.config.compression import CompressionConfig
+from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import ValidationException
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Contact, License, Tag
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.types import Message, Receive, Scope, Send
 
-from app import docs
+from app import docs, edge
 from app.backends import Backend, BackendUnavailable, open_backend
-from app.http import (
-    EXCEPTION_HANDLERS,
-    PROBLEM_JSON,
-    Problem,
-    ResponseCache,
-    etag_middleware_factory,
-)
+from app.edge import limits
+from app.edge.compression import compression_config
+from app.edge.metrics import metrics_endpoint, metrics_from_env, serve_metrics_port, timed_backend
+from app.edge.problems import problem_details_plugin, schema_router
+from app.edge.query import accepted_query_params, check_query_params
+from app.edge.response_cache import ResponseCache, response_cache
 from app.marts import ContractMismatch, check_artifacts
 from app.routes.circuits import CircuitController
 from app.routes.common import document_csv
@@ -49,39 +43,20 @@ Data: Ergast / Jolpica (non-commercial use; attribute "Ergast / Jolpica").
 """
 
 
-class MetricsController(PrometheusController):
-    path = "/metrics"
-    include_in_schema = False
-
-
-MAX_TARGET_BYTES = 4096  # path and query string
-MAX_HEADER_BYTES = 16384  # all request headers together
-
-
 class RacingApp(Litestar):
-    """Litestar, refusing oversized requests before routing (414, 431), and answering HEAD for
-    every GET route: the request is routed as GET and the body is dropped on the way out, so
-    headers (ETag, Content-Length) match the GET."""
+    """Litestar inside the edge's outer layers (app/edge/__init__.py: metrics, headers, limits)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._edge = edge.wrap(self, super().__call__)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            await super().__call__(scope, receive, self._startup_failure_in_one_line(send))
-            return
         if scope["type"] == "http":
-            status = _oversized(scope)
-            if status:
-                await _refuse(send, status, getattr(self.state, "data_version", None))
-                return
-        if scope["type"] == "http" and scope["method"] == "HEAD":
-            scope = {**scope, "method": "GET"}  # type: ignore[typeddict-item]
-            get_send = send
-
-            async def send(message: Message) -> None:
-                if message["type"] == "http.response.body":
-                    message = {**message, "body": b""}  # type: ignore[typeddict-item]
-                await get_send(message)
-
-        await super().__call__(scope, receive, send)
+            await self._edge(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await super().__call__(scope, receive, self._startup_failure_in_one_line(send))
+        else:
+            await super().__call__(scope, receive, send)
 
     def _startup_failure_in_one_line(self, send: Send) -> Send:
         """A start refused for a known reason (nothing loaded, artifacts that do not fit the
@@ -96,63 +71,13 @@ class RacingApp(Litestar):
         return send_lifespan
 
 
-def _oversized(scope: Scope) -> int | None:
-    if len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"") > MAX_TARGET_BYTES:
-        return 414
-    if sum(len(name) + len(value) for name, value in scope["headers"]) > MAX_HEADER_BYTES:
-        return 431
-    return None
-
-
-async def _refuse(send: Send, status: int, version: str | None) -> None:
-    title = HTTPStatus(status).phrase
-    body = msgspec.json.encode(Problem(title=title, status=status))
-    version = version or "none"
-    headers = [
-        (b"content-type", PROBLEM_JSON.encode()),
-        (b"content-length", str(len(body)).encode()),
-        (b"x-data-version", version.encode()),
-        (b"connection", b"close"),
-        *SECURITY_HEADERS,
-    ]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-async def reject_repeated_parameters(request: Request) -> None:
-    """No parameter of this API is a list: `?season=1950&season=1951` is an error, not a guess."""
-    seen: set[str] = set()
-    for name, _ in request.query_params.multi_items():
-        if name in seen:
-            raise ValidationException(
-                detail=f"Validation failed for {request.method} {request.url.path}",
-                extra=[{"key": name, "source": "query", "message": "given more than once"}],
-            )
-        seen.add(name)
-
-
 def provide_backend(state: State) -> Backend:
-    return state.backend
-
-
-SECURITY_HEADERS = [
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"x-frame-options", b"DENY"),
-]
-
-
-def rate_limit_middleware(settings: Settings) -> list:
-    """Optional per-client rate limiting with RateLimit-* headers and Retry-After on 429."""
-    rule = settings.rate_limit_rule
-    if rule is None:
-        return []
-    config = RateLimitConfig(rate_limit=rule, exclude=["/health", "/ready", "/metrics"])
-    return [config.middleware]
+    return timed_backend(state)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    metrics = metrics_from_env()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -170,33 +95,28 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.backend = backend
         app.state.data_version = backend.data_version
         app.state.response_cache = (
-            ResponseCache(settings.response_cache_entries, settings.response_cache_mb << 20)
+            ResponseCache(
+                settings.response_cache_entries, settings.response_cache_mb << 20, metrics
+            )
             if settings.response_cache
             else None
         )
+        metrics.observe_data(backend.data_version, backend.manifest)
+        metrics.ready.set(1)
+        metrics_server = None
+        if settings.metrics_port is not None:
+            metrics_server = await serve_metrics_port(
+                app.state, settings.host, settings.metrics_port
+            )
         try:
             yield
         finally:
+            metrics.ready.set(0)
+            if metrics_server is not None:
+                metrics_server.close()
             await backend.close()
 
-    async def add_headers(message: Message, scope: Scope) -> None:
-        if message["type"] != "http.response.start":
-            return
-        headers = message.setdefault("headers", [])
-        if not any(name == b"x-data-version" for name, _ in headers):
-            version = getattr(scope["app"].state, "data_version", None) or "none"
-            headers.append((b"x-data-version", version.encode()))
-            headers.extend(SECURITY_HEADERS)
-
-    try:
-        import brotli  # noqa: F401
-
-        compression = CompressionConfig(
-            backend="brotli", brotli_gzip_fallback=True, minimum_size=1024
-        )
-    except ImportError:
-        compression = CompressionConfig(backend="gzip", minimum_size=1024)
-
+    rate_limit, stores = limits.rate_limit(settings)
     app = RacingApp(
         route_handlers=[
             DriverController,
@@ -205,23 +125,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SeasonController,
             RaceController,
             MetaController,
-            MetricsController,
+            *([metrics_endpoint] if settings.metrics_port is None else []),
             *docs.ROUTES,
         ],
         dependencies={"backend": Provide(provide_backend, sync_to_thread=False)},
         lifespan=[lifespan],
-        state=State({"settings": settings}),
-        middleware=[
-            *rate_limit_middleware(settings),
-            etag_middleware_factory,
-            PrometheusConfig(
-                app_name="racing_api", prefix="racing_api", group_path=True
-            ).middleware,
-        ],
-        before_send=[add_headers],
-        before_request=reject_repeated_parameters,
-        exception_handlers=EXCEPTION_HANDLERS,
-        compression_config=compression,
+        state=State({"settings": settings, "metrics": metrics}),
+        stores=stores,
+        middleware=[*rate_limit, response_cache],  # app/edge/__init__.py has the whole order
+        before_request=check_query_params,
+        plugins=[problem_details_plugin()],
+        compression_config=compression_config(),
         cors_config=CORSConfig(
             allow_origins=["*"],
             allow_methods=["GET", "HEAD", "OPTIONS"],
@@ -243,10 +157,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 Tag(name="meta", description="Data version, health and readiness"),
             ],
             path="/schema",
+            openapi_router=schema_router("/schema"),
             # /schema is the JSON; the UIs are served by app/docs.py from pinned local assets.
             render_plugins=[JsonRenderPlugin()],
         ),
         debug=False,
     )
     document_csv(app.openapi_schema)
+    app.state.accepted_query_params = accepted_query_params(app)
     return app

@@ -115,7 +115,7 @@ class Filters:
         return self if q is None else self.add("search_name like ? escape '\\'", search_pattern(q))
 
     def by_id_or_ref(self, ident: str, id_column: str, ref_column: str) -> Filters:
-        if ident.isdecimal() and len(ident) <= 9:
+        if ident.isascii() and ident.isdecimal() and len(ident) <= 9:  # not `１` or `١`
             return self.add(f"{id_column} = ?", int(ident))
         return self.add(f"{ref_column} = ?", ident)
 

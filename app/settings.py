@@ -35,6 +35,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: str = "info"
     # "100/minute" (second, minute, hour, day) per client address; off when empty.
     rate_limit: str | None = None
+    # Serve /metrics on this port only (not on the public one) when set.
+    metrics_port: int | None = None
     # Addresses of reverse proxies whose X-Forwarded-For is trusted ("*" for any).
     trusted_proxies: str | None = None
 
@@ -80,4 +82,5 @@ ENV_NAMES = {
     "log_level": "RACING_LOG_LEVEL",
     "rate_limit": "RACING_RATE_LIMIT",
     "trusted_proxies": "RACING_TRUSTED_PROXIES",
+    "metrics_port": "RACING_METRICS_PORT",
 }

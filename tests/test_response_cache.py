@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from app.http import ResponseCache
+from app.edge.response_cache import ResponseCache
 
 
-def entry(size: int) -> tuple[int, list, bytes]:
-    return (200, [], b"x" * size)
+def entry(size: int) -> tuple[list, bytes]:
+    return ([], b"x" * size)
 
 
 def test_least_recently_used_goes_first_when_entries_run_out():

@@ -3,18 +3,7 @@ before they reach the app."""
 
 from __future__ import annotations
 
-import socket
-from urllib.parse import urlsplit
-
-
-def raw_request(url: str, request: bytes) -> bytes:
-    parts = urlsplit(url)
-    with socket.create_connection((parts.hostname, parts.port), timeout=10) as conn:
-        conn.sendall(request)
-        chunks = []
-        while chunk := conn.recv(65536):
-            chunks.append(chunk)
-        return b"".join(chunks)
+from tests.serving import raw_request
 
 
 def status_of(response: bytes) -> int:

@@ -9,7 +9,7 @@ from litestar.openapi.spec import Example
 from litestar.params import Parameter
 
 from app import queries
-from app.http import PROBLEM_RESPONSES, not_found
+from app.edge.problems import PROBLEM_RESPONSES, not_found
 from app.models import CircuitFastestLap, CircuitSummary, Page
 from app.routes.common import (
     BackendDep,

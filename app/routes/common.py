@@ -18,6 +18,7 @@ from litestar.openapi.spec import Example, OpenAPI, OpenAPIMediaType, OpenAPITyp
 from litestar.params import Parameter
 
 from app.backends import Backend
+from app.edge.negotiation import representation
 from app.models import Page
 
 BackendDep = NamedDependency[Backend]
@@ -83,10 +84,10 @@ def _with_offset(request: Request, offset: int) -> str:
     return f"{request.url.path}?{urlencode(params)}"
 
 
-def wants_csv(request: Request, format: OutputFormat | None) -> bool:
-    if format is not None:
-        return format is OutputFormat.CSV
-    return "text/csv" in request.headers.get("accept", "")
+def wants_csv(request: Request) -> bool:
+    """`format` (already validated by the handler's signature) or else `Accept`, read once per
+    request by app/edge/negotiation.py, which the response cache keys on too."""
+    return representation(request.scope).media == "csv"
 
 
 def respond(
@@ -95,7 +96,7 @@ def respond(
     """JSON as typed, or CSV with the same rows in the same order (a page's `data` only; the
     page's total goes into `X-Total-Count`)."""
     headers = link_header(request, result) if isinstance(result, Page) else {}
-    if not wants_csv(request, format):
+    if not wants_csv(request):
         return Response(result, headers=headers)
     items = result.data if isinstance(result, Page) else result
     if isinstance(result, Page):

@@ -6,8 +6,10 @@ import msgspec
 from litestar import Controller, Response, get
 from litestar.datastructures import State
 
-from app.backends import Backend, BackendUnavailable
-from app.http import PROBLEM_RESPONSES, SIZE_LIMITS, UNAVAILABLE
+from app.backends import BackendUnavailable
+from app.edge.limits import NO_RATE_LIMIT
+from app.edge.metrics import check_ready
+from app.edge.problems import PROBLEM_RESPONSES, SIZE_LIMITS, UNAVAILABLE
 from app.models import Coverage, Health, Meta, Ready
 from app.routes.common import BackendDep
 
@@ -38,7 +40,7 @@ class MetaController(Controller):
         operation_id="getHealth",
         summary="The process is up",
         responses=SIZE_LIMITS,
-        opt={"cache": False},
+        opt={"cache": False, NO_RATE_LIMIT: True},
     )
     async def health(self) -> Health:
         """Always 200 while the process runs; it touches no database."""
@@ -49,13 +51,11 @@ class MetaController(Controller):
         operation_id="getReady",
         summary="The backend answers with the expected data version",
         responses={503: UNAVAILABLE, **SIZE_LIMITS},
-        opt={"cache": False},
-        cache_control=None,
+        opt={"cache": False, NO_RATE_LIMIT: True},
     )
     async def ready(self, state: State) -> Response[Ready]:
         """200 when the database answers and serves the manifest's data_version, else 503."""
-        backend: Backend = state.backend
-        served = await backend.served_version()
-        if served != backend.data_version:
-            raise BackendUnavailable(f"database serves {served}, expected {backend.data_version}")
-        return Response(Ready(status="ready", data_version=served, backend=backend.name))
+        ready, served = await check_ready(state)
+        if not ready:
+            raise BackendUnavailable(served)
+        return Response(Ready(status="ready", data_version=served, backend=state.backend.name))
