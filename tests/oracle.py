@@ -55,6 +55,15 @@ class Reference:
     races_held: dict[int, int]  # circuit_id -> races with results
     lap_records: dict[int, tuple[int, int, int]]  # circuit_id -> (ms, driver_id, race_id)
     races_with_results: int
+    constructor_podiums: dict[int, int]  # constructor_id -> podium finishes, one per car
+    race_entries: dict[int, int]  # race_id -> cars entered
+
+
+def car(row: dict) -> tuple:
+    """A car in a race: the constructor's entry under a race number. Drivers sharing a car have
+    a row each with the same race, constructor and number; a row without a number is its own."""
+    number = row["number"] if row["number"] is not None else f"row {row['resultId']}"
+    return (int(row["raceId"]), int(row["constructorId"]), number)
 
 
 def compute(directory: Path) -> Reference:
@@ -92,7 +101,18 @@ def compute(directory: Path) -> Reference:
     for race_id in with_results:
         races_held[int(races[race_id]["circuitId"])] += 1
 
+    cars = {car(row) for row in results}
+    podium_cars = {car(row) for row in results if (num(row["position"]) or 99) <= 3}
+    constructor_podiums: dict[int, int] = defaultdict(int)
+    for _race, constructor_id, _number in podium_cars:
+        constructor_podiums[constructor_id] += 1
+    race_entries: dict[int, int] = defaultdict(int)
+    for race_id, _constructor, _number in cars:
+        race_entries[race_id] += 1
+
     return Reference(
+        constructor_podiums=dict(constructor_podiums),
+        race_entries=dict(race_entries),
         careers=dict(careers),
         champions=champions,
         races_held=dict(races_held),

@@ -44,7 +44,7 @@ def test_standings_are_ordered_and_led_by_the_champion(client, reference):
     assert client.get("/seasons/2099/driver-standings").status_code == 404
 
 
-def test_constructors_add_up(client):
+def test_constructors_add_up(client, reference):
     constructors = client.get("/constructors", params={"limit": 1000}).json()["data"]
     assert constructors
     titles = 0
@@ -52,6 +52,8 @@ def test_constructors_add_up(client):
         seasons = client.get(f"/constructors/{constructor['constructor_ref']}/seasons").json()
         assert len(seasons) == constructor["seasons"]
         assert sum(s["wins"] for s in seasons) == constructor["wins"]
+        podiums = reference.constructor_podiums.get(constructor["constructor_id"], 0)
+        assert sum(s["podiums"] for s in seasons) == constructor["podiums"] == podiums
         assert round(sum(s["points"] for s in seasons), 2) == constructor["points"]
         assert sum(s["champion"] for s in seasons) == constructor["championships"]
         assert constructor["wins"] <= constructor["races_entered"]
@@ -62,7 +64,7 @@ def test_constructors_add_up(client):
     assert titles == sum(s["champion_constructor_id"] is not None for s in seasons)
 
 
-def test_races_list_and_detail(client):
+def test_races_list_and_detail(client, reference):
     page = client.get("/races", params={"limit": 1000}).json()
     races = page["data"]
     assert page["total"] == len(races)
@@ -73,7 +75,8 @@ def test_races_list_and_detail(client):
     assert scheduled, "the sample has a scheduled race without results"
     for race in races:
         detail = client.get(f"/races/{race['race_id']}").json()
-        assert len(detail["results"]) == race["entries"]
+        cars = {(r["constructor_id"], r["number"] or -r["result_id"]) for r in detail["results"]}
+        assert len(cars) == race["entries"] == reference.race_entries.get(race["race_id"], 0)
         assert [r["position_order"] for r in detail["results"]] == sorted(
             r["position_order"] for r in detail["results"]
         )

@@ -75,3 +75,26 @@ def test_races_with_results(real_client):
     assert meta["coverage"]["races_with_results"] == 1143
     assert 1950 in meta["coverage"]["complete_seasons"]
     assert 2025 not in meta["coverage"]["complete_seasons"]
+
+
+@pytest.mark.parametrize(
+    ("ref", "podiums", "wins"), [("ferrari", 834, 248), ("vanwall", 13, 9), ("kurtis_kraft", 16, 5)]
+)
+def test_constructor_podiums_count_a_shared_car_once(real_client, ref, podiums, wins):
+    """Podium finishes, one per car: 846, 14 and 19 podium rows (issue 17)."""
+    constructor = real_client.get(f"/constructors/{ref}").json()
+    assert (constructor["podiums"], constructor["wins"]) == (podiums, wins)
+    seasons = real_client.get(f"/constructors/{ref}/seasons").json()
+    assert sum(s["podiums"] for s in seasons) == podiums
+
+
+def test_1957_british_grand_prix_brooks_and_moss_shared_the_winning_vanwall(real_client):
+    season = real_client.get("/seasons/1957").json()
+    race = next(r for r in season["races"] if r["name"] == "British Grand Prix")
+    detail = real_client.get(f"/races/{race['race_id']}").json()
+    winners = [r["driver_ref"] for r in detail["results"] if r["position"] == 1]
+    assert sorted(winners) == ["brooks", "moss"]
+    # 22 result rows, 19 cars: three cars were shared (the winning Vanwall among them).
+    assert (len(detail["results"]), race["entries"]) == (22, 19)
+    vanwall = real_client.get("/constructors/vanwall/seasons").json()
+    assert next(s for s in vanwall if s["season"] == 1957)["podiums"] == 4  # 5 podium rows

@@ -73,7 +73,7 @@ CONSTRUCTOR_SUMMARY_COLUMNS = (
 )  # fmt: skip
 CONSTRUCTOR_SUMMARY = [
     (1, "alpha", "Alpha Racing", 4, 3, 7, 1, 145.0, 1, 2, 2, 2020, 2021),
-    (2, "beta", "Beta GP", 4, 1, 5, 3, 78.0, 0, 2, 2, 2020, 2021),
+    (2, "beta", "Beta GP", 4, 1, 4, 3, 78.0, 0, 2, 2, 2020, 2021),  # one podium per car
 ]
 
 CONSTRUCTOR_SEASON_COLUMNS = (
@@ -84,7 +84,7 @@ CONSTRUCTOR_SEASON = [
     (1, 2020, 2, 2, 4, 1, 83.0, 1, 83.0, True, 2),
     (1, 2021, 2, 1, 3, 0, 62.0, 1, 62.0, False, 2),
     (2, 2020, 2, 0, 1, 1, 18.0, 2, 18.0, False, 2),
-    (2, 2021, 2, 1, 4, 2, 60.0, 2, 60.0, False, 2),  # race 4: two podium rows for one car
+    (2, 2021, 2, 1, 3, 2, 60.0, 2, 60.0, False, 2),  # race 4: cat and dan share car #13, P2
 ]
 
 CIRCUIT_SUMMARY_COLUMNS = (
@@ -132,7 +132,7 @@ RACE = [
      None, None, None),
     (3, 2021, 1, "alpha_ring", D(2021, 3, 7), "13:00:00", True, True, 4, "cat", "beta",
      80000, "1:20.000", 1),
-    (4, 2021, 2, "beta_park", D(2021, 3, 21), "14:00:00", True, False, 5, "ann", "alpha",
+    (4, 2021, 2, "beta_park", D(2021, 3, 21), "14:00:00", True, False, 4, "ann", "alpha",
      90500, "1:30.500", 3),
     (5, 2021, 3, "gamma", D(2021, 4, 4), "12:00:00", False, False, 0, None, None,
      None, None, None),

@@ -47,6 +47,8 @@ INTERMEDIATE = (
     "int_sprint_points",
     "int_race_fastest_lap",
     "int_fastest_lap_awards",
+    "int_cars",
+    "int_drives",
 )
 # The artifact contract: each mart becomes <name>.parquet and a table of the same name.
 MARTS = (

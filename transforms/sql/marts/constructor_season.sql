@@ -3,6 +3,7 @@
 -- index: season
 -- list: drivers
 -- The constructors' championship exists from 1958; earlier seasons have no position or title.
+-- Podiums are podium finishes, one per car (int_cars): a shared car counts once.
 with
 
 results as (select * from stg_results),
@@ -12,6 +13,8 @@ seasons as (select * from int_seasons),
 standings as (select * from stg_constructor_standings),
 constructors as (select * from stg_constructors),
 drivers as (select * from stg_drivers),
+drives as (select * from int_drives),
+cars as (select * from int_cars),
 
 race_lines as (
     select
@@ -19,11 +22,17 @@ race_lines as (
         races.season,
         count(distinct results.race_id) as races_entered,
         count(distinct results.race_id) filter (where results.position = 1) as wins,
-        count(*) filter (where results.position between 1 and 3) as podiums,
         count(distinct results.race_id) filter (where results.grid = 1) as poles,
         sum(results.points) as race_points,
     from results
     join races on races.race_id = results.race_id
+    group by all
+),
+
+podium_lines as (
+    select constructor_id, season, count(*) as podiums
+    from cars
+    where position between 1 and 3
     group by all
 ),
 
@@ -46,36 +55,21 @@ final_standings as (
     join seasons on seasons.final_constructor_race_id = standings.race_id
 ),
 
-driver_firsts as (
-    select
-        results.constructor_id,
-        races.season,
-        results.driver_id,
-        min((races.round, results.result_id)) as first_drive,
-    from (
-        select driver_id, constructor_id, race_id, result_id from results
-        union all
-        select driver_id, constructor_id, race_id, result_id from sprint_results
-    ) as results
-    join races on races.race_id = results.race_id
-    group by all
-),
-
 driver_lists as (
     select
-        driver_firsts.constructor_id,
-        driver_firsts.season,
+        drives.constructor_id,
+        drives.season,
         to_json(list(
             {
                 'driver_id': drivers.driver_id,
                 'driver_ref': drivers.driver_ref,
                 'name': full_name(drivers.forename, drivers.surname),
             }
-            order by driver_firsts.first_drive
+            order by drives.first_drive
         ))::varchar as drivers,
         count(*) as drivers_fielded,
-    from driver_firsts
-    join drivers on drivers.driver_id = driver_firsts.driver_id
+    from drives
+    join drivers on drivers.driver_id = drives.driver_id
     group by all
 )
 
@@ -86,7 +80,7 @@ select
     constructors.name,
     coalesce(race_lines.races_entered, 0) as races_entered,
     coalesce(race_lines.wins, 0) as wins,
-    coalesce(race_lines.podiums, 0) as podiums,
+    coalesce(podium_lines.podiums, 0) as podiums,
     coalesce(race_lines.poles, 0) as poles,
     round(coalesce(race_lines.race_points, 0) + coalesce(sprint_lines.sprint_points, 0), 2)
         as points,
@@ -101,6 +95,9 @@ join seasons on seasons.season = season_keys.season
 left join race_lines
     on race_lines.constructor_id = season_keys.constructor_id
     and race_lines.season = season_keys.season
+left join podium_lines
+    on podium_lines.constructor_id = season_keys.constructor_id
+    and podium_lines.season = season_keys.season
 left join sprint_lines
     on sprint_lines.constructor_id = season_keys.constructor_id
     and sprint_lines.season = season_keys.season

@@ -12,7 +12,6 @@ careers as (
         constructor_id,
         count(distinct race_id) as races_entered,
         count(distinct race_id) filter (where position = 1) as wins,
-        count(*) filter (where position between 1 and 3) as podiums,
         count(distinct race_id) filter (where grid = 1) as poles,
         count(distinct driver_id) as drivers_fielded,
     from results
@@ -26,6 +25,7 @@ season_totals as (
         min(season) as first_season,
         max(season) as last_season,
         round(sum(points), 2) as points,
+        sum(podiums)::bigint as podiums,
         count(*) filter (where champion) as championships,
     from constructor_seasons
     group by constructor_id
@@ -39,7 +39,7 @@ select
     constructors.url,
     coalesce(careers.races_entered, 0) as races_entered,
     coalesce(careers.wins, 0) as wins,
-    coalesce(careers.podiums, 0) as podiums,
+    coalesce(season_totals.podiums, 0) as podiums,
     coalesce(careers.poles, 0) as poles,
     coalesce(season_totals.points, 0) as points,
     coalesce(season_totals.championships, 0) as championships,

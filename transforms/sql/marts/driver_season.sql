@@ -14,6 +14,7 @@ results as (select * from stg_results),
 sprint_results as (select * from stg_sprint_results),
 races as (select * from stg_races),
 constructors as (select * from stg_constructors),
+drives as (select * from int_drives),
 
 race_lines as (
     select
@@ -51,35 +52,20 @@ final_standings as (
     join seasons on seasons.final_race_id = standings.race_id
 ),
 
-constructor_firsts as (
-    select
-        results.driver_id,
-        races.season,
-        results.constructor_id,
-        min((races.round, results.result_id)) as first_drive,
-    from (
-        select driver_id, constructor_id, race_id, result_id from results
-        union all
-        select driver_id, constructor_id, race_id, result_id from sprint_results
-    ) as results
-    join races on races.race_id = results.race_id
-    group by all
-),
-
 constructor_lists as (
     select
-        constructor_firsts.driver_id,
-        constructor_firsts.season,
+        drives.driver_id,
+        drives.season,
         to_json(list(
             {
                 'constructor_id': constructors.constructor_id,
                 'constructor_ref': constructors.constructor_ref,
                 'name': constructors.name,
             }
-            order by constructor_firsts.first_drive
+            order by drives.first_drive
         ))::varchar as constructors,
-    from constructor_firsts
-    join constructors on constructors.constructor_id = constructor_firsts.constructor_id
+    from drives
+    join constructors on constructors.constructor_id = drives.constructor_id
     group by all
 )
 

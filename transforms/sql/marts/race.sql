@@ -2,11 +2,13 @@
 -- key: race_id
 -- index: season
 -- index: circuit_id
+-- entries: cars entered (int_cars), so a car shared by two drivers counts once
 with
 
 races as (select * from stg_races),
 circuits as (select * from stg_circuits),
 results as (select * from stg_results),
+cars as (select * from int_cars),
 sprints as (select distinct race_id from stg_sprint_results),
 drivers as (select * from stg_drivers),
 constructors as (select * from stg_constructors),
@@ -14,7 +16,7 @@ fastest as (select * from int_race_fastest_lap),
 
 entries as (
     select race_id, count(*) as entries
-    from results
+    from cars
     group by race_id
 ),
 
