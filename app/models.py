@@ -324,6 +324,30 @@ class HeadToHeadSide(Struct):
     points: float
 
 
+class HeadToHeadPair(Struct):
+    """Two drivers over the races both started, the lower driver id first (mart
+    `head_to_head`); the query turns it into a HeadToHead in the order asked."""
+
+    mart: ClassVar[str] = "head_to_head"
+
+    driver_id: int
+    other_driver_id: int
+    races: int
+    races_as_teammates: int
+    first_season: int | None
+    last_season: int | None
+    driver_finished_ahead: int
+    other_finished_ahead: int
+    driver_qualified_ahead: int
+    other_qualified_ahead: int
+    driver_wins: int
+    other_wins: int
+    driver_podiums: int
+    other_podiums: int
+    driver_points: float | None
+    other_points: float | None
+
+
 class HeadToHead(Struct):
     """Two drivers compared over every Grand Prix both started."""
 

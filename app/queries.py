@@ -18,6 +18,7 @@ from app.models import (
     DriverSeason,
     DriverSummary,
     HeadToHead,
+    HeadToHeadPair,
     HeadToHeadSide,
     Page,
     Race,
@@ -271,56 +272,37 @@ async def get_race(backend: Backend, race_id: int) -> RaceDetail | None:
     return RaceDetail(**msgspec.structs.asdict(race), results=results, sprint_results=sprint)
 
 
-# Over the races both drivers started. "Qualified ahead": the better qualifying position where
-# both have one (qualifying.csv), else the better starting grid slot where both have one.
-HEAD_TO_HEAD_SQL = """
-select
-    count(*) as races,
-    sum(case when a.constructor_id = b.constructor_id then 1 else 0 end) as teammates,
-    min(a.season) as first_season,
-    max(a.season) as last_season,
-    sum(case when a.finish_order < b.finish_order then 1 else 0 end) as a_finished_ahead,
-    sum(case when b.finish_order < a.finish_order then 1 else 0 end) as b_finished_ahead,
-    sum(case when a.qualifying_position is not null and b.qualifying_position is not null
-        then case when a.qualifying_position < b.qualifying_position then 1 else 0 end
-        when a.grid is not null and b.grid is not null
-        then case when a.grid < b.grid then 1 else 0 end else 0 end) as a_qualified_ahead,
-    sum(case when a.qualifying_position is not null and b.qualifying_position is not null
-        then case when b.qualifying_position < a.qualifying_position then 1 else 0 end
-        when a.grid is not null and b.grid is not null
-        then case when b.grid < a.grid then 1 else 0 end else 0 end) as b_qualified_ahead,
-    sum(case when a.won then 1 else 0 end) as a_wins,
-    sum(case when b.won then 1 else 0 end) as b_wins,
-    sum(case when a.podium then 1 else 0 end) as a_podiums,
-    sum(case when b.podium then 1 else 0 end) as b_podiums,
-    sum(a.points) as a_points,
-    sum(b.points) as b_points
-from driver_race a
-join driver_race b on b.race_id = a.race_id
-where a.driver_id = ? and b.driver_id = ? and a.started and b.started
-"""
-
-
 async def head_to_head(backend: Backend, a: DriverSummary, b: DriverSummary) -> HeadToHead:
-    row = (await backend.fetch_all(HEAD_TO_HEAD_SQL, [a.driver_id, b.driver_id]))[0]
+    """Precomputed per pair (mart head_to_head, lower driver id first); no row when the two
+    never started a Grand Prix together."""
+    swapped = a.driver_id > b.driver_id
+    low, high = (b, a) if swapped else (a, b)
+    where = Filters().add("driver_id = ? and other_driver_id = ?", low.driver_id, high.driver_id)
+    pair = await _one(backend, HeadToHeadPair, where)
 
     def side(driver: DriverSummary, prefix: str) -> HeadToHeadSide:
+        def value(name: str) -> Any:
+            return getattr(pair, f"{prefix}_{name}") if pair else None
+
         return HeadToHeadSide(
             driver_id=driver.driver_id,
             driver_ref=driver.driver_ref,
             full_name=driver.full_name,
-            finished_ahead=int(row[f"{prefix}_finished_ahead"] or 0),
-            qualified_ahead=int(row[f"{prefix}_qualified_ahead"] or 0),
-            wins=int(row[f"{prefix}_wins"] or 0),
-            podiums=int(row[f"{prefix}_podiums"] or 0),
-            points=round(float(row[f"{prefix}_points"] or 0), 2),
+            finished_ahead=value("finished_ahead") or 0,
+            qualified_ahead=value("qualified_ahead") or 0,
+            wins=value("wins") or 0,
+            podiums=value("podiums") or 0,
+            points=round(value("points") or 0.0, 2),
         )
 
+    sides = (side(low, "driver"), side(high, "other"))
+    if swapped:
+        sides = sides[::-1]
     return HeadToHead(
-        races=int(row["races"]),
-        races_as_teammates=int(row["teammates"] or 0),
-        first_season=row["first_season"],
-        last_season=row["last_season"],
-        a=side(a, "a"),
-        b=side(b, "b"),
+        races=pair.races if pair else 0,
+        races_as_teammates=pair.races_as_teammates if pair else 0,
+        first_season=pair.first_season if pair else None,
+        last_season=pair.last_season if pair else None,
+        a=sides[0],
+        b=sides[1],
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests import oracle
+
 DRIVER_TRUTHS = [
     # driver_ref, field, value (SOURCE.md, cross-checked there against f1db)
     ("hamilton", "races_entered", 374),
@@ -98,3 +100,30 @@ def test_1957_british_grand_prix_brooks_and_moss_shared_the_winning_vanwall(real
     assert (len(detail["results"]), race["entries"]) == (22, 19)
     vanwall = real_client.get("/constructors/vanwall/seasons").json()
     assert next(s for s in vanwall if s["season"] == 1957)["podiums"] == 4  # 5 podium rows
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("hamilton", "rosberg"),
+        ("senna", "prost"),
+        ("max_verstappen", "leclerc"),
+        ("moss", "brooks"),  # the shared 1957 Vanwall
+        ("fangio", "hamilton"),  # never raced each other
+    ],
+)
+def test_head_to_head_matches_the_reference(real_client, real_data, a, b):
+    drivers = [real_client.get(f"/drivers/{ref}").json() for ref in (a, b)]
+    ids = [d["driver_id"] for d in drivers]
+    expected = oracle.head_to_head(real_data, *ids)
+    body = real_client.get(f"/drivers/{a}/vs/{b}").json()
+    assert (body["races"], body["races_as_teammates"]) == (expected.races, expected.teammates)
+    for side, driver_id in zip(("a", "b"), ids, strict=True):
+        assert body[side]["driver_id"] == driver_id
+        assert body[side]["finished_ahead"] == expected.finished_ahead[driver_id]
+        assert body[side]["wins"] == expected.wins[driver_id]
+        assert body[side]["points"] == round(expected.points[driver_id], 2)
+    mirrored = real_client.get(f"/drivers/{b}/vs/{a}").json()
+    assert (mirrored["a"], mirrored["b"]) == (body["b"], body["a"])
+    if a == "fangio":
+        assert body["races"] == 0 and body["first_season"] is None

@@ -169,6 +169,32 @@ SPRINT_RESULT = [
     (4, 3, "dan", 4, 0.0, True),
 ]
 
+HEAD_TO_HEAD_COLUMNS = (
+    "driver_id", "other_driver_id", "races", "races_as_teammates", "first_season", "last_season",
+    "driver_finished_ahead", "other_finished_ahead", "driver_qualified_ahead",
+    "other_qualified_ahead", "driver_wins", "other_wins", "driver_podiums", "other_podiums",
+    "driver_points", "other_points",
+)  # fmt: skip
+HEAD_TO_HEAD = {
+    # ann and bob: teammates in all four races; grids decide "qualified" (no qualifying.csv).
+    (1, 2): (1, 2, 4, 4, 2020, 2021, 3, 1, 3, 1, 2, 1, 4, 3, 83.0, 58.0),
+    # cat and dan: race 2 is dan's DNQ; in race 4 dan's line is the shared car #13, P2 like cat
+    # (same position_order: neither ahead), his grid the best of his two cars (3).
+    (3, 4): (3, 4, 2, 2, 2021, 2021, 1, 0, 2, 0, 1, 0, 2, 2, 34.0, 24.0),
+    # A driver with himself: his starts, nobody ahead.
+    (4, 4): (4, 4, 2, 2, 2021, 2021, 0, 0, 0, 0, 0, 0, 2, 2, 24.0, 24.0),
+}
+
+
+def test_tiny_head_to_head(tiny: Path) -> None:
+    rows = project(table(tiny, "head_to_head"), HEAD_TO_HEAD_COLUMNS)
+    assert [row[:2] for row in rows] == [
+        (1, 1), (1, 2), (1, 3), (1, 4), (2, 2), (2, 3), (2, 4), (3, 3), (3, 4), (4, 4),
+    ]  # fmt: skip
+    for row in rows:
+        assert HEAD_TO_HEAD.get(row[:2], row) == row
+
+
 EXACT = [
     ("driver_summary", DRIVER_SUMMARY_COLUMNS, DRIVER_SUMMARY),
     ("driver_season", DRIVER_SEASON_COLUMNS, DRIVER_SEASON),

@@ -62,6 +62,7 @@ MARTS = (
     "constructor_season",
     "constructor_summary",
     "season_summary",
+    "head_to_head",
 )
 
 
