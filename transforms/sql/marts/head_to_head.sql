@@ -15,22 +15,13 @@ pairs as (
         other.driver_id as other_driver_id,
         driver.season,
         driver.constructor_id = other.constructor_id as teammates,
-        driver.finish_order < other.finish_order as driver_finished_ahead,
-        other.finish_order < driver.finish_order as other_finished_ahead,
-        case
-            when driver.qualifying_position is not null and other.qualifying_position is not null
-                then driver.qualifying_position < other.qualifying_position
-            when driver.grid is not null and other.grid is not null
-                then driver.grid < other.grid
-            else false
-        end as driver_qualified_ahead,
-        case
-            when driver.qualifying_position is not null and other.qualifying_position is not null
-                then other.qualifying_position < driver.qualifying_position
-            when driver.grid is not null and other.grid is not null
-                then other.grid < driver.grid
-            else false
-        end as other_qualified_ahead,
+        -- -1: the driver ahead, 1: the other driver ahead, 0: neither
+        sign(driver.finish_order - other.finish_order) as finish,
+        coalesce(
+            sign(driver.qualifying_position - other.qualifying_position),
+            sign(driver.grid - other.grid),
+            0
+        ) as qualifying,
         driver.won as driver_won,
         other.won as other_won,
         driver.podium as driver_podium,
@@ -49,10 +40,10 @@ select
     count(*) filter (where teammates) as races_as_teammates,
     min(season) as first_season,
     max(season) as last_season,
-    count(*) filter (where driver_finished_ahead) as driver_finished_ahead,
-    count(*) filter (where other_finished_ahead) as other_finished_ahead,
-    count(*) filter (where driver_qualified_ahead) as driver_qualified_ahead,
-    count(*) filter (where other_qualified_ahead) as other_qualified_ahead,
+    count(*) filter (where finish < 0) as driver_finished_ahead,
+    count(*) filter (where finish > 0) as other_finished_ahead,
+    count(*) filter (where qualifying < 0) as driver_qualified_ahead,
+    count(*) filter (where qualifying > 0) as other_qualified_ahead,
     count(*) filter (where driver_won) as driver_wins,
     count(*) filter (where other_won) as other_wins,
     count(*) filter (where driver_podium) as driver_podiums,
