@@ -1,16 +1,18 @@
-"""Command line: `python -m transforms build|load|sample`."""
+"""Command line: `python -m transforms build|load|sample|publish|pull`."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from contract import DEFAULT_DATABASE_URL
 from transforms.artifacts import NoArtifacts, current_version_dir
 from transforms.raw import InputError
 from transforms.runner import AuditError
+from transforms.storage import StorageError
 
 DEFAULT_ARTIFACTS = Path("artifacts")
 DEFAULT_RAW = Path("data/raw")
@@ -36,7 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     build_p = sub.add_parser("build", help="build versioned Parquet artifacts from Ergast CSVs")
-    build_p.add_argument("source", nargs="?", type=Path, help="directory of Ergast-format CSVs")
+    build_p.add_argument(
+        "source", nargs="?", help="directory of Ergast-format CSVs, or s3://bucket/prefix/"
+    )
     build_p.add_argument("--quiet", "-q", action="store_true", help="print only errors")
 
     load_p = sub.add_parser("load", help="load artifacts/current into SQLite or PostgreSQL")
@@ -48,14 +52,37 @@ def main(argv: list[str] | None = None) -> int:
     sample_p.add_argument("out", type=Path)
     sample_p.add_argument("--seed", type=int, default=1)
 
+    publish_p = sub.add_parser(
+        "publish",
+        help="upload artifacts/current to s3://.../artifacts/<version>/, then move current",
+    )
+    publish_p.add_argument("url", help="s3://bucket/artifacts/")
+    publish_p.add_argument("--quiet", "-q", action="store_true")
+
+    pull_p = sub.add_parser(
+        "pull", help="download a version from object storage, verify it, make it current"
+    )
+    pull_p.add_argument("url", help="s3://bucket/artifacts/")
+    pull_p.add_argument("--version", help="data version (default: the one `current` names)")
+    pull_p.add_argument("--quiet", "-q", action="store_true")
+
     args = parser.parse_args(argv)
     log = (lambda _msg: None) if getattr(args, "quiet", False) else print
     try:
         if args.command == "build":
+            from transforms import storage
             from transforms.build import build
 
-            source = args.source or _default_source(args.quiet)
-            build(source, args.artifacts, log)
+            if args.source and storage.is_remote(args.source):
+                with tempfile.TemporaryDirectory(prefix="racing-raw-") as raw:
+                    storage.fetch_raw(args.source, Path(raw), log)
+                    build(Path(raw), args.artifacts, log)
+            else:
+                build(
+                    Path(args.source) if args.source else _default_source(args.quiet),
+                    args.artifacts,
+                    log,
+                )
         elif args.command == "load":
             version_dir = current_version_dir(args.artifacts)
             if args.target == "sqlite":
@@ -69,11 +96,19 @@ def main(argv: list[str] | None = None) -> int:
                     "RACING_DATABASE_URL", DEFAULT_DATABASE_URL
                 )
                 load_postgres(version_dir, url, log)
+        elif args.command == "publish":
+            from transforms import storage
+
+            storage.publish(current_version_dir(args.artifacts), args.url, log)
+        elif args.command == "pull":
+            from transforms import storage
+
+            storage.pull(args.url, args.artifacts, args.version, log)
         else:
             from transforms import sample
 
             sample.generate(args.out, seed=args.seed)
-    except (InputError, AuditError, NoArtifacts) as exc:
+    except (InputError, AuditError, NoArtifacts, StorageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0
