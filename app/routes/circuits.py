@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from litestar import Controller, Request, Response, get
 from litestar.openapi.spec import Example
@@ -14,14 +14,18 @@ from app.models import CircuitFastestLap, CircuitSummary, Page
 from app.routes.common import (
     BackendDep,
     Format,
-    Limit,
-    Offset,
-    Search,
+    ListingDep,
+    listing,
     respond,
-    sort_values,
 )
 
-CircuitSort = Literal[sort_values(queries.CIRCUIT_SORTS)]  # type: ignore[valid-type]
+CIRCUIT_LISTING = listing(
+    sorts=queries.CIRCUIT_SORTS,
+    default_sort="circuit_id",
+    sort_description="Field to sort by; prefix `-` for descending. Ties: circuit_id.",
+    sort_example=("most races first", "-races_held"),
+    search=True,
+)
 CircuitIdent = Annotated[
     str,
     Parameter(
@@ -42,31 +46,27 @@ class CircuitController(Controller):
         operation_id="listCircuits",
         summary="List circuits with races held and lap records",
         responses=PROBLEM_RESPONSES,
+        dependencies={"listing": CIRCUIT_LISTING},
     )
     async def list_circuits(
         self,
         request: Request,
         backend: BackendDep,
-        limit: Limit = 50,
-        offset: Offset = 0,
-        sort: Annotated[
-            CircuitSort,
-            Parameter(
-                description="Field to sort by; prefix `-` for descending. Ties: circuit_id.",
-                examples=[Example(summary="most races first", value="-races_held")],
-            ),
-        ] = "circuit_id",
+        listing: ListingDep,
         country: Annotated[
             str | None, Parameter(description="Exact country, any case (`Italy`)", max_length=64)
         ] = None,
-        q: Search = None,
-        format: Format = None,
     ) -> Response[Page[CircuitSummary]]:
         """A page of circuit summaries, filtered and sorted."""
         page = await queries.list_circuits(
-            backend, limit=limit, offset=offset, sort=sort, country=country, q=q
+            backend,
+            limit=listing.limit,
+            offset=listing.offset,
+            sort=listing.sort,
+            country=country,
+            q=listing.q,
         )
-        return respond(request, format, page, CircuitSummary)
+        return respond(request, page, CircuitSummary)
 
     @get(
         "/{circuit:str}",
@@ -95,4 +95,4 @@ class CircuitController(Controller):
         if found is None:
             raise not_found("circuit", circuit)
         laps = await queries.circuit_fastest_laps(backend, found.circuit_id)
-        return respond(request, format, laps, CircuitFastestLap)
+        return respond(request, laps, CircuitFastestLap)

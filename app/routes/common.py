@@ -1,19 +1,20 @@
-"""What the routes share: the backend dependency, paging parameters, the RFC 8288 Link header,
-and answering list endpoints as JSON or CSV."""
+"""What the routes share: the backend dependency, one dependency for a list's paging, sort,
+search and format (`listing`), the RFC 8288 Link header, and answering lists as JSON or CSV."""
 
 from __future__ import annotations
 
 import csv
 import datetime
 import enum
+import inspect
 import io
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 import msgspec
 from litestar import Request, Response
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.openapi.spec import Example, OpenAPI, OpenAPIMediaType, OpenAPIType, Schema
 from litestar.params import Parameter
 
@@ -68,6 +69,55 @@ def sort_values(fields: Sequence[str]) -> tuple[str, ...]:
     return tuple(value for field in fields for value in (field, f"-{field}"))
 
 
+class Listing(msgspec.Struct, frozen=True, kw_only=True):
+    """A list request's paging, sort and search (`format` is read by negotiation)."""
+
+    limit: int
+    offset: int
+    sort: str | None = None
+    q: str | None = None
+
+
+ListingDep = NamedDependency[Listing]
+
+
+def listing(
+    *,
+    default_limit: int = 50,
+    sorts: Sequence[str] = (),
+    default_sort: str | None = None,
+    sort_description: str = "",
+    sort_example: tuple[str, str] | None = None,
+    search: bool = False,
+) -> Provide:
+    """The dependency of a list route (`dependencies={"listing": listing(...)}`), in the manner
+    of litestar-fullstack's filter dependencies: `limit`, `offset`, `format`, and `sort` and
+    `q` where the route has them, declared once here, documented in each route's schema."""
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    params = [
+        inspect.Parameter("limit", keyword, default=default_limit, annotation=Limit),
+        inspect.Parameter("offset", keyword, default=0, annotation=Offset),
+    ]
+    if sorts:
+        examples = [Example(summary=sort_example[0], value=sort_example[1])] if sort_example else []
+        sort = Annotated[
+            Literal[sort_values(sorts)],  # type: ignore[valid-type]
+            Parameter(description=sort_description, examples=examples),
+        ]
+        params.append(inspect.Parameter("sort", keyword, default=default_sort, annotation=sort))
+    if search:
+        params.append(inspect.Parameter("q", keyword, default=None, annotation=Search))
+    params.append(inspect.Parameter("format", keyword, default=None, annotation=Format))
+
+    def provide(**values: Any) -> Listing:
+        values.pop("format")  # validated and documented here; negotiation reads it
+        return Listing(**values)
+
+    provide.__signature__ = inspect.Signature(params, return_annotation=Listing)  # type: ignore[attr-defined]
+    provide.__annotations__ = {p.name: p.annotation for p in params} | {"return": Listing}
+    return Provide(provide, sync_to_thread=False)
+
+
 def link_header(request: Request, page: Page) -> dict[str, str]:
     """`next`/`prev` links for a page, or no header when there is neither."""
     links = []
@@ -90,11 +140,9 @@ def wants_csv(request: Request) -> bool:
     return representation(request.scope).media == "csv"
 
 
-def respond(
-    request: Request, format: OutputFormat | None, result: Page | list, struct: type[msgspec.Struct]
-) -> Response:
+def respond(request: Request, result: Page | list, struct: type[msgspec.Struct]) -> Response:
     """JSON as typed, or CSV with the same rows in the same order (a page's `data` only; the
-    page's total goes into `X-Total-Count`)."""
+    page's total goes into `X-Total-Count`). A route that answers CSV takes `format`."""
     headers = link_header(request, result) if isinstance(result, Page) else {}
     if not wants_csv(request):
         return Response(result, headers=headers)

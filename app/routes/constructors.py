@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from litestar import Controller, Request, Response, get
 from litestar.openapi.spec import Example
@@ -14,15 +14,19 @@ from app.models import ConstructorSeason, ConstructorSummary, Page
 from app.routes.common import (
     BackendDep,
     Format,
-    Limit,
+    ListingDep,
     Nationality,
-    Offset,
-    Search,
+    listing,
     respond,
-    sort_values,
 )
 
-ConstructorSort = Literal[sort_values(queries.CONSTRUCTOR_SORTS)]  # type: ignore[valid-type]
+CONSTRUCTOR_LISTING = listing(
+    sorts=queries.CONSTRUCTOR_SORTS,
+    default_sort="constructor_id",
+    sort_description="Field to sort by; prefix `-` for descending. Ties: id.",
+    sort_example=("most titles first", "-championships"),
+    search=True,
+)
 ConstructorIdent = Annotated[
     str,
     Parameter(
@@ -50,29 +54,25 @@ class ConstructorController(Controller):
         operation_id="listConstructors",
         summary="List constructors",
         responses=PROBLEM_RESPONSES,
+        dependencies={"listing": CONSTRUCTOR_LISTING},
     )
     async def list_constructors(
         self,
         request: Request,
         backend: BackendDep,
-        limit: Limit = 50,
-        offset: Offset = 0,
-        sort: Annotated[
-            ConstructorSort,
-            Parameter(
-                description="Field to sort by; prefix `-` for descending. Ties: id.",
-                examples=[Example(summary="most titles first", value="-championships")],
-            ),
-        ] = "constructor_id",
+        listing: ListingDep,
         nationality: Nationality = None,
-        q: Search = None,
-        format: Format = None,
     ) -> Response[Page[ConstructorSummary]]:
         """A page of constructor histories, filtered and sorted."""
         page = await queries.list_constructors(
-            backend, limit=limit, offset=offset, sort=sort, nationality=nationality, q=q
+            backend,
+            limit=listing.limit,
+            offset=listing.offset,
+            sort=listing.sort,
+            nationality=nationality,
+            q=listing.q,
         )
-        return respond(request, format, page, ConstructorSummary)
+        return respond(request, page, ConstructorSummary)
 
     @get(
         "/{constructor:str}",
@@ -102,4 +102,4 @@ class ConstructorController(Controller):
         """The constructor's season lines, oldest first, with the drivers it fielded."""
         found = await _constructor(backend, constructor)
         seasons = await queries.constructor_seasons(backend, found.constructor_id)
-        return respond(request, format, seasons, ConstructorSeason)
+        return respond(request, seasons, ConstructorSeason)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from litestar import Controller, Request, Response, get
 from litestar.openapi.spec import Example
@@ -14,15 +14,19 @@ from app.models import DriverSeason, DriverSummary, HeadToHead, Page
 from app.routes.common import (
     BackendDep,
     Format,
-    Limit,
+    ListingDep,
     Nationality,
-    Offset,
-    Search,
+    listing,
     respond,
-    sort_values,
 )
 
-DriverSort = Literal[sort_values(queries.DRIVER_SORTS)]  # type: ignore[valid-type]
+DRIVER_LISTING = listing(
+    sorts=queries.DRIVER_SORTS,
+    default_sort="driver_id",
+    sort_description="Field to sort by; prefix `-` for descending. Ties: driver_id.",
+    sort_example=("most wins first", "-wins"),
+    search=True,
+)
 
 
 def _ident(description: str, example: str) -> object:
@@ -52,39 +56,35 @@ class DriverController(Controller):
     path = "/drivers"
     tags = ["drivers"]
 
-    @get("/", operation_id="listDrivers", summary="List drivers", responses=PROBLEM_RESPONSES)
+    @get(
+        "/",
+        operation_id="listDrivers",
+        summary="List drivers",
+        responses=PROBLEM_RESPONSES,
+        dependencies={"listing": DRIVER_LISTING},
+    )
     async def list_drivers(
         self,
         request: Request,
         backend: BackendDep,
-        limit: Limit = 50,
-        offset: Offset = 0,
-        sort: Annotated[
-            DriverSort,
-            Parameter(
-                description="Field to sort by; prefix `-` for descending. Ties: driver_id.",
-                examples=[Example(summary="most wins first", value="-wins")],
-            ),
-        ] = "driver_id",
+        listing: ListingDep,
         nationality: Nationality = None,
         season: Annotated[
             int | None,
             Parameter(description="Only drivers who entered a race that year", ge=1950, le=2100),
         ] = None,
-        q: Search = None,
-        format: Format = None,
     ) -> Response[Page[DriverSummary]]:
         """A page of driver career summaries, filtered and sorted."""
         page = await queries.list_drivers(
             backend,
-            limit=limit,
-            offset=offset,
-            sort=sort,
+            limit=listing.limit,
+            offset=listing.offset,
+            sort=listing.sort,
             nationality=nationality,
             season=season,
-            q=q,
+            q=listing.q,
         )
-        return respond(request, format, page, DriverSummary)
+        return respond(request, page, DriverSummary)
 
     @get(
         "/{driver:str}",
@@ -108,7 +108,7 @@ class DriverController(Controller):
         """The driver's season lines, oldest first."""
         found = await _driver(backend, driver)
         seasons = await queries.driver_seasons(backend, found.driver_id)
-        return respond(request, format, seasons, DriverSeason)
+        return respond(request, seasons, DriverSeason)
 
     @get(
         "/{driver:str}/vs/{other:str}",

@@ -11,20 +11,25 @@ from litestar.params import Parameter
 from app import queries
 from app.edge.problems import PROBLEM_RESPONSES, not_found
 from app.models import Page, Race, RaceDetail
-from app.routes.common import BackendDep, Format, Limit, Offset, respond
+from app.routes.common import BackendDep, ListingDep, listing, respond
 
 
 class RaceController(Controller):
     path = "/races"
     tags = ["races"]
 
-    @get("/", operation_id="listRaces", summary="List races", responses=PROBLEM_RESPONSES)
+    @get(
+        "/",
+        operation_id="listRaces",
+        summary="List races",
+        responses=PROBLEM_RESPONSES,
+        dependencies={"listing": listing()},
+    )
     async def list_races(
         self,
         request: Request,
         backend: BackendDep,
-        limit: Limit = 50,
-        offset: Offset = 0,
+        listing: ListingDep,
         season: Annotated[
             int | None, Parameter(description="Only this season's races", ge=1950, le=2100)
         ] = None,
@@ -32,13 +37,12 @@ class RaceController(Controller):
             str | None,
             Parameter(description="Only races at this circuit (id or circuit_ref)", max_length=64),
         ] = None,
-        format: Format = None,
     ) -> Response[Page[Race]]:
         """Races in calendar order (season, round), scheduled ones included."""
         page = await queries.list_races(
-            backend, limit=limit, offset=offset, season=season, circuit=circuit
+            backend, limit=listing.limit, offset=listing.offset, season=season, circuit=circuit
         )
-        return respond(request, format, page, Race)
+        return respond(request, page, Race)
 
     @get(
         "/{race_id:int}",

@@ -11,7 +11,7 @@ from litestar.params import Parameter
 from app import queries
 from app.edge.problems import PROBLEM_RESPONSES, not_found
 from app.models import ConstructorSeason, DriverSeason, Page, SeasonDetail, SeasonSummary
-from app.routes.common import BackendDep, Format, Limit, Offset, respond
+from app.routes.common import BackendDep, Format, ListingDep, listing, respond
 
 Year = Annotated[
     int,
@@ -30,18 +30,19 @@ class SeasonController(Controller):
     path = "/seasons"
     tags = ["seasons"]
 
-    @get("/", operation_id="listSeasons", summary="List seasons", responses=PROBLEM_RESPONSES)
+    @get(
+        "/",
+        operation_id="listSeasons",
+        summary="List seasons",
+        responses=PROBLEM_RESPONSES,
+        dependencies={"listing": listing(default_limit=100)},
+    )
     async def list_seasons(
-        self,
-        request: Request,
-        backend: BackendDep,
-        limit: Limit = 100,
-        offset: Offset = 0,
-        format: Format = None,
+        self, request: Request, backend: BackendDep, listing: ListingDep
     ) -> Response[Page[SeasonSummary]]:
         """Every season, oldest first, with its champions once complete."""
-        page = await queries.list_seasons(backend, limit=limit, offset=offset)
-        return respond(request, format, page, SeasonSummary)
+        page = await queries.list_seasons(backend, limit=listing.limit, offset=listing.offset)
+        return respond(request, page, SeasonSummary)
 
     @get(
         "/{year:int}",
@@ -69,7 +70,7 @@ class SeasonController(Controller):
         while it is incomplete."""
         await _require_season(backend, year)
         standings = await queries.driver_standings(backend, year)
-        return respond(request, format, standings, DriverSeason)
+        return respond(request, standings, DriverSeason)
 
     @get(
         "/{year:int}/constructor-standings",
@@ -83,4 +84,4 @@ class SeasonController(Controller):
         """The constructors' championship exists from 1958: earlier seasons have no lines."""
         await _require_season(backend, year)
         standings = await queries.constructor_standings(backend, year)
-        return respond(request, format, standings, ConstructorSeason)
+        return respond(request, standings, ConstructorSeason)
