@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from app.main import create_app
 from app.marts import ContractMismatch, check_artifacts, served_structs
 from app.settings import Settings
-from contract import SEARCH_FOLD_SQL, SQLITE_FILE, fold_search
+from contract import SEARCH_FOLD_SQL, SQLITE_FILE, fold_search, version_schema
 from tests.conftest import ROOT, quiet
 from tests.serving import free_port
 from transforms import artifacts, cli, runner
@@ -59,6 +59,11 @@ def test_halves_import_nothing_from_each_other(package, forbidden):
     assert modules, f"no modules found in {package}/"
     for module, names in modules.items():
         assert not names & forbidden, f"{module} imports {sorted(names & forbidden)}"
+
+
+def test_the_contract_needs_only_the_standard_library():
+    for module, names in imported_packages("contract").items():
+        assert names <= set(sys.stdlib_module_names) | {"__future__"}, module
 
 
 def test_the_import_check_sees_an_import_across_halves(tmp_path, monkeypatch):
@@ -165,6 +170,34 @@ def test_the_sqlite_load_builds_what_the_manifest_declares(sample_build):
             assert indexes == {tuple(index) for index in mart["indexes"]}, name
     finally:
         con.close()
+
+
+@pytest.mark.postgres
+def test_the_postgres_load_builds_what_the_manifest_declares(sample_build, sample_postgres):
+    import psycopg
+
+    manifest = artifacts.read_manifest(sample_build.directory)
+    schema = version_schema(manifest["data_version"])
+    with psycopg.connect(sample_postgres) as con:
+        for name, mart in manifest["marts"].items():
+            columns = con.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = %s and table_name = %s order by ordinal_position",
+                [schema, name],
+            ).fetchall()
+            assert [c for (c,) in columns] == [c["name"] for c in mart["columns"]]
+            indexes = con.execute(
+                "select i.indisprimary, array_agg(a.attname order by k.ord) "
+                "from pg_index i join pg_class t on t.oid = i.indrelid "
+                "join pg_namespace n on n.oid = t.relnamespace "
+                "cross join unnest(i.indkey) with ordinality as k(attnum, ord) "
+                "join pg_attribute a on a.attrelid = t.oid and a.attnum = k.attnum "
+                "where n.nspname = %s and t.relname = %s group by i.indexrelid, i.indisprimary",
+                [schema, name],
+            ).fetchall()
+            assert [cols for primary, cols in indexes if primary] == [mart["key"]], name
+            declared = sorted(cols for primary, cols in indexes if not primary)
+            assert declared == sorted(mart["indexes"]), name
 
 
 def test_load_without_artifacts_is_one_line(tmp_path, capsys):
