@@ -63,6 +63,11 @@ MARTS = (
     "constructor_summary",
     "season_summary",
     "head_to_head",
+    "lap_time",
+    "pit_stop",
+    "qualifying_result",
+    "driver_standing",
+    "constructor_standing",
 )
 
 

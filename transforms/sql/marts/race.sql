@@ -52,6 +52,17 @@ select
     fastest.time_ms as fastest_lap_time_ms,
     format_lap_time(fastest.time_ms) as fastest_lap_time,
     fastest.driver_id as fastest_lap_driver_id,
+    -- the weekend's other sessions (UTC dates and times as in races.csv; null when not listed)
+    races.fp1_date,
+    races.fp1_time,
+    races.fp2_date,
+    races.fp2_time,
+    races.fp3_date,
+    races.fp3_time,
+    races.quali_date as qualifying_date,
+    races.quali_time as qualifying_time,
+    races.sprint_date,
+    races.sprint_time,
 from races
 join circuits on circuits.circuit_id = races.circuit_id
 left join entries on entries.race_id = races.race_id

@@ -3,6 +3,8 @@
 -- key: session, result_id
 -- index: race_id
 -- index: driver_id
+-- index: driver_ref
+-- index: constructor_ref
 with
 
 results as (
@@ -33,6 +35,7 @@ select
     results.number,
     results.grid,
     results.laps,
+    results.status_id,
     status.status,
     results.position_text not in ('F', 'W') as started,
     results.time,
@@ -42,6 +45,7 @@ select
     results.fastest_lap_rank,
     results.fastest_lap_time,
     results.fastest_lap_time_ms,
+    results.fastest_lap_speed_kph,
 from results
 join races on races.race_id = results.race_id
 join drivers on drivers.driver_id = results.driver_id

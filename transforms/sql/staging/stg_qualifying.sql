@@ -4,6 +4,7 @@ select
     raceId as race_id,
     driverId as driver_id,
     constructorId as constructor_id,
+    number,
     position,
     q1,
     q2,

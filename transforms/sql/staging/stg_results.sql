@@ -17,5 +17,6 @@ select
     rank as fastest_lap_rank,
     fastestLapTime as fastest_lap_time,
     duration_ms(fastestLapTime) as fastest_lap_time_ms,
+    fastestLapSpeed as fastest_lap_speed_kph,
     statusId as status_id,
 from raw_results

@@ -17,5 +17,6 @@ select
     rank as fastest_lap_rank,
     fastestLapTime as fastest_lap_time,
     duration_ms(fastestLapTime) as fastest_lap_time_ms,
+    cast(null as double) as fastest_lap_speed_kph,  -- not in sprint_results.csv
     statusId as status_id,
 from raw_sprint_results
