@@ -23,6 +23,7 @@ from app.edge.metrics import metrics_endpoint, metrics_from_env, serve_metrics_p
 from app.edge.problems import problem_details_plugin, schema_router
 from app.edge.query import accepted_query_params, check_query_params
 from app.edge.response_cache import ResponseCache, response_cache
+from app.ergast.routes import ErgastController
 from app.marts import ContractMismatch, check_artifacts
 from app.routes.circuits import CircuitController
 from app.routes.common import document_csv
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SeasonController,
             RaceController,
             MetaController,
+            ErgastController,
             *([metrics_endpoint] if settings.metrics_port is None else []),
             *docs.ROUTES,
         ],
@@ -155,6 +157,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 Tag(name="seasons", description="Calendars, champions and standings"),
                 Tag(name="races", description="Races and full classifications"),
                 Tag(name="meta", description="Data version, health and readiness"),
+                Tag(
+                    name="ergast",
+                    description="The Ergast/Jolpica URL scheme under /ergast/f1/, for FastF1, "
+                    "f1dataR and ergast-py",
+                ),
             ],
             path="/schema",
             openapi_router=schema_router("/schema"),
