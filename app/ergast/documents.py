@@ -3,6 +3,7 @@ null), field names and nesting as Ergast/Jolpica publish them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -32,6 +33,24 @@ def points(value: float | None) -> str | None:
 def clock(value: str | None) -> str | None:
     """A UTC clock time from races.csv, '05:00:00' -> '05:00:00Z'."""
     return f"{value}Z" if value else None
+
+
+_GAP = re.compile(r"\+(\d+)\.(\d+)")
+
+
+def race_time(value: str | None) -> str | None:
+    """A result's time as Ergast and Jolpica print it. The data set writes gaps of a minute or
+    more as seconds ('+67.262'); Ergast wrote '+1:07.262', and FastF1 parses only that form."""
+    if value is None:
+        return None
+    gap = _GAP.fullmatch(value)
+    if gap is None or int(gap[1]) < 60:
+        return value
+    minutes, seconds = divmod(int(gap[1]), 60)
+    if minutes < 60:
+        return f"+{minutes}:{seconds:02d}.{gap[2]}"
+    hours, minutes = divmod(minutes, 60)
+    return f"+{hours}:{minutes:02d}:{seconds:02d}.{gap[2]}"
 
 
 def season(row: Row) -> Doc:
@@ -92,26 +111,20 @@ def _session(row: Row, prefix: str) -> Doc | None:
     return found or None
 
 
+SESSIONS = {
+    "FirstPractice": "fp1",
+    "SecondPractice": "fp2",
+    "ThirdPractice": "fp3",
+    "Qualifying": "qualifying",
+    "Sprint": "sprint",
+}
+
+
 def race_with_sessions(row: Row) -> Doc:
-    """A calendar entry with the weekend's sessions, named as Jolpica names them: on sprint
-    weekends the second session (kept in races.csv's fp2 columns) is `SecondPractice` in
-    2021–2022, `SprintShootout` in 2023 and `SprintQualifying` from 2024."""
-    fp1, fp2, fp3, quali, sprint = (
-        _session(row, prefix) for prefix in ("fp1", "fp2", "fp3", "qualifying", "sprint")
-    )
-    if sprint is None:
-        sessions = {
-            "FirstPractice": fp1,
-            "SecondPractice": fp2,
-            "ThirdPractice": fp3,
-            "Qualifying": quali,
-        }
-    elif row["season"] <= 2022:
-        sessions = {"FirstPractice": fp1, "SecondPractice": fp2, "Qualifying": quali}
-        sessions["Sprint"] = sprint
-    else:
-        second = "SprintShootout" if row["season"] == 2023 else "SprintQualifying"
-        sessions = {"FirstPractice": fp1, "Qualifying": quali, "Sprint": sprint, second: fp2}
+    """A calendar entry with the weekend's sessions that races.csv lists, under Ergast's names
+    (on sprint weekends from 2023 `SecondPractice` is the sprint shootout/qualifying, as Ergast
+    published it; Jolpica has since renamed it)."""
+    sessions = {name: _session(row, prefix) for name, prefix in SESSIONS.items()}
     return {**race(row), **compact(**sessions)}
 
 
@@ -124,7 +137,7 @@ def result(row: Row) -> Doc:
     included), `positionText` says R, D, W... where the car was not classified."""
     time = None
     if row["time_ms"] is not None or row["time"] is not None:
-        time = compact(millis=text(row["time_ms"]), time=row["time"])
+        time = compact(millis=text(row["time_ms"]), time=race_time(row["time"]))
     fastest = None
     if row["fastest_lap"] is not None:
         speed = row["fastest_lap_speed_kph"]

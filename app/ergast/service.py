@@ -111,7 +111,8 @@ async def answer(backend: Backend, query: Query, url: str, limit: int, offset: i
     criteria: dict[str, str] = {}
     if season is not None:
         criteria["season"] = str(season)
-    if round_ is not None:
+    # Standings asked without a round are the latest round's, but echo only what was asked.
+    if round_ is not None and query.round is not None:
         criteria["round"] = str(round_)
     for name, label in ECHO.items():
         if name in query.filters and not (name == "lap" and query.resource == "laps"):
