@@ -287,37 +287,33 @@ async def laps(backend: Backend, filters: dict, limit: int, offset: int) -> Page
     return await _page(backend, select, body, where, order, limit, offset)
 
 
-async def driver_standings(backend: Backend, filters: dict, limit: int, offset: int) -> Page:
+async def _standings(
+    backend: Backend, filters: dict, limit: int, offset: int, entity: str, columns: str, join: str
+) -> Page:
+    """One round's standings lines (drivers' or constructors'), ranked lines first."""
     where = Where()
     own = {
         "season": "s.season = ?",
         "round": "s.round = ?",
-        "driver": "s.driver_ref = ?",
+        entity: f"s.{entity}_ref = ?",
         "standing": "s.position = ?",
     }
     _entry_filters(filters, where, "s", own)
-    select = f"s.position, s.position_text, s.points, s.wins, s.constructors, {DRIVER}"
-    body = "from driver_standing s join driver_summary d on d.driver_id = s.driver_id"
-    order = "s.position is null, s.position, s.driver_id"
+    select = f"s.position, s.position_text, s.points, s.wins, {columns}"
+    body = f"from {entity}_standing s {join}"
+    order = f"s.position is null, s.position, s.{entity}_id"
     return await _page(backend, select, body, where, order, limit, offset)
+
+
+async def driver_standings(backend: Backend, filters: dict, limit: int, offset: int) -> Page:
+    join = "join driver_summary d on d.driver_id = s.driver_id"
+    columns = f"s.constructors, {DRIVER}"
+    return await _standings(backend, filters, limit, offset, "driver", columns, join)
 
 
 async def constructor_standings(backend: Backend, filters: dict, limit: int, offset: int) -> Page:
-    where = Where()
-    own = {
-        "season": "s.season = ?",
-        "round": "s.round = ?",
-        "constructor": "s.constructor_ref = ?",
-        "standing": "s.position = ?",
-    }
-    _entry_filters(filters, where, "s", own)
-    select = f"s.position, s.position_text, s.points, s.wins, {CONSTRUCTOR}"
-    body = (
-        "from constructor_standing s "
-        "join constructor_summary k on k.constructor_id = s.constructor_id"
-    )
-    order = "s.position is null, s.position, s.constructor_id"
-    return await _page(backend, select, body, where, order, limit, offset)
+    join = "join constructor_summary k on k.constructor_id = s.constructor_id"
+    return await _standings(backend, filters, limit, offset, "constructor", CONSTRUCTOR, join)
 
 
 async def race_headers(backend: Backend, race_ids: list[int]) -> dict[int, Row]:
