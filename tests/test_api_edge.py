@@ -152,3 +152,29 @@ def test_rate_limit_store_forgets_the_oldest_clients():
     assert asyncio.run(store.get("client-0")) is None
     assert asyncio.run(store.get("client-9999")) == b"{}"
     assert asyncio.run(store.get("client-9950")) == b"again"
+
+
+def test_a_new_data_version_is_never_answered_from_the_old_ones_cache(sample_build):
+    """When the served version changes at run time, cached bodies and ETags of the old one are
+    not served: the key holds the version and the cache empties on the first request."""
+    with TestClient(create_app(Settings(artifacts_dir=sample_build.directory.parent))) as client:
+        old = client.get("/drivers/1")
+        assert (
+            client.get("/drivers/1", headers={"If-None-Match": old.headers["etag"]}).status_code
+            == 304
+        )
+        cache = client.app.state.response_cache
+        assert len(cache) == 1
+        client.app.state.data_version = "v2"
+        new = client.get("/drivers/1", headers={"If-None-Match": old.headers["etag"]})
+        assert new.status_code == 200
+        assert new.headers["x-data-version"] == "v2"
+        assert new.headers["etag"] != old.headers["etag"] and "v2" in new.headers["etag"]
+        assert cache.version == "v2" and len(cache) == 1
+        text = client.get("/metrics").text
+    assert "racing_api_response_cache_evictions_total 1.0" in text
+    assert 'racing_api_data_info{data_version="v2",source="unknown"} 1.0' in text
+    assert (
+        f'racing_api_data_info{{data_version="{sample_build.data_version}",source="unknown"}} 0.0'
+        in text
+    )
