@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from app.main import create_app
 from app.marts import ContractMismatch, check_artifacts, served_structs
 from app.settings import Settings
-from contract import SEARCH_FOLD_SQL, SQLITE_FILE, fold_search, version_schema
+from contract import CURRENT_LINK, SEARCH_FOLD_SQL, SQLITE_FILE, fold_search, version_schema
 from tests.conftest import ROOT, quiet
 from tests.serving import free_port
 from transforms import artifacts, cli, runner
@@ -106,13 +106,13 @@ def test_a_broken_key_stops_the_build_and_publishes_nothing(
 ):
     store = tmp_path / "artifacts"
     assert cli.main(["--artifacts", str(store), "build", "-q", str(TINY)]) == 0
-    current = store / "current"
+    current = store / CURRENT_LINK
     before = current.resolve()
     monkeypatch.setattr(runner, "SQL_DIR", broken_sql(tmp_path, "season_summary", wrap))
     assert cli.main(["--artifacts", str(store), "build", "-q", str(TINY)]) == 1
     assert capsys.readouterr().err.splitlines() == [error]
     assert current.resolve() == before
-    assert sorted(p.name for p in store.iterdir()) == sorted(["current", before.name])
+    assert sorted(p.name for p in store.iterdir()) == sorted([CURRENT_LINK, before.name])
 
 
 def test_a_list_column_must_hold_json_arrays(tmp_path, monkeypatch):
@@ -136,7 +136,7 @@ def test_a_column_type_outside_the_contract_stops_the_build(tmp_path, monkeypatc
     monkeypatch.setattr(runner, "SQL_DIR", broken_sql(tmp_path, "race", wrap))
     with pytest.raises(runner.AuditError, match=r"^mart race: column time has type list"):
         build(TINY, tmp_path / "artifacts", quiet)
-    assert not (tmp_path / "artifacts" / "current").exists()
+    assert not (tmp_path / "artifacts" / CURRENT_LINK).exists()
 
 
 def test_the_manifest_declares_each_marts_contract(sample_build):
