@@ -117,11 +117,19 @@ build() {
     [[ $ENGINE == podman ]] && build_base
     if [[ -n $data ]]; then
         [[ -f $data/races.csv ]] || die "$data: not a directory of Ergast CSVs (no races.csv)"
+        # Staged under its own name (the build records where its data came from);
+        # .dockerignore leaves data/sample out of every context, hence the rename.
+        local name
+        name=$(basename "$(cd "$data" && pwd)")
+        [[ $name == sample ]] && name=sample-csv
         context=$TMP/context
         mkdir -p "$context/data"
-        cp -r app transforms pyproject.toml constraints.txt Dockerfile .dockerignore "$context/"
-        cp -r "$data" "$context/data/bake"
-        data_arg=(--build-arg DATA_DIR=data/bake)
+        # The repository as the build would see it (.dockerignore still applies), minus what
+        # is large and never sent anyway.
+        tar -c --exclude=./.git --exclude=./.venv --exclude=./.tools --exclude=./artifacts \
+            --exclude=./data --exclude=./.up . | tar -x -C "$context"
+        cp -r "$data" "$context/data/$name"
+        data_arg=(--build-arg "DATA_DIR=data/$name")
     fi
     engine_build "${data_arg[@]}" -t "$IMAGE" -f Dockerfile "$context"
     DATA_VERSION=$("$ENGINE" run --rm --entrypoint cat "$IMAGE" /srv/artifacts/current/manifest.json \
