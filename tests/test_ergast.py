@@ -172,6 +172,21 @@ def test_laps_are_cut_on_timings_then_grouped(real_client):
     assert laps[2]["Timings"][0] == {"driverId": "massa", "position": "1", "time": "1:28.174"}
 
 
+def test_results_are_cut_on_rows_then_grouped_into_races(real_client):
+    # results.csv: 368 lines for 2008 (raceId 18-35), 22 for raceId 18 (round 1) and 22 for
+    # raceId 19 (round 2);
+    # positionOrder 16 of race 18 is driverId 16 (sutil), 18 of race 19 is driverId 20 (vettel)
+    data = mrdata(real_client, "/2008/results.json", limit=25, offset=15)
+    assert (data["total"], data["limit"], data["offset"]) == ("368", "25", "15")
+    races = data["RaceTable"]["Races"]
+    assert [(race["round"], len(race["Results"])) for race in races] == [("1", 7), ("2", 18)]
+    assert races[0]["Results"][0]["position"] == "16"
+    assert races[0]["Results"][0]["Driver"]["driverId"] == "sutil"
+    assert races[0]["Results"][0]["positionText"] == "R"
+    assert races[1]["Results"][-1]["position"] == "18"
+    assert races[1]["Results"][-1]["Driver"]["driverId"] == "vettel"
+
+
 def test_laps_of_one_lap_and_one_driver(real_client):
     data = mrdata(real_client, "/2008/5/laps/1.json")
     assert data["total"] == "19"  # lap_times.csv has 19 rows for raceId 22, lap 1
@@ -417,6 +432,24 @@ def test_unknown_ids_answer_an_empty_list(real_client):
         data = mrdata(real_client, path)
         assert data["total"] == "0", path
         assert data[table][items] == [], path
+
+
+def test_criteria_that_match_nothing(real_client):
+    data = mrdata(real_client, "/2023/99/races.json")
+    assert data["total"] == "0"
+    assert data["RaceTable"] == {"season": "2023", "round": "99", "Races": []}
+    data = mrdata(real_client, "/grid/999/constructors/notexist/seasons.json")
+    assert data["SeasonTable"] == {"constructorId": "notexist", "grid": "999", "Seasons": []}
+    # ids with a hyphen are ids like any other (Brabham-Ford never raced at Ain-Diab, 1958 only)
+    data = mrdata(real_client, "/constructors/brabham-ford/seasons.json")
+    seasons = [s["season"] for s in data["SeasonTable"]["Seasons"]]
+    assert seasons == ["1964", "1965", "1967", "1969", "1976", "1979"]  # results.csv, id 182
+    data = mrdata(real_client, "/constructors/brabham-ford/circuits/ain-diab/seasons.json")
+    assert data["SeasonTable"] == {
+        "circuitId": "ain-diab",
+        "constructorId": "brabham-ford",
+        "Seasons": [],
+    }
 
 
 def test_endings_and_case_give_the_same_answer(real_client):
