@@ -460,6 +460,19 @@ def test_endings_and_case_give_the_same_answer(real_client):
         assert other["RaceTable"] == json_ending["RaceTable"]
 
 
+def test_url_names_the_host_asked_and_caching_keeps_them_apart(real_client):
+    path = "/ergast/f1/2008/5/drivers/massa.json"
+    first = real_client.get(path, headers={"host": "a.example"})
+    second = real_client.get(path, headers={"host": "b.example:8000"})
+    assert first.json()["MRData"]["url"] == f"http://a.example{path}"
+    assert second.json()["MRData"]["url"] == f"http://b.example:8000{path}"
+    assert first.headers["etag"] != second.headers["etag"]
+    again = real_client.get(
+        path, headers={"host": "a.example", "if-none-match": first.headers["etag"]}
+    )
+    assert again.status_code == 304
+
+
 @pytest.mark.parametrize(
     ("path", "status"),
     [

@@ -106,6 +106,8 @@ def response_cache(app: ASGIApp) -> ASGIApp:
         version = served_version(litestar)
         media, encoding = representation(scope)
         request_key = f"{scope['path']}?{canonical_query(scope.get('query_string', b''))}|{media}"
+        if scope["route_handler"].opt.get("vary_host"):  # the body names the host (Ergast's url)
+            request_key += f"|{header(scope, b'host')}"
         digest = hashlib.blake2b(request_key.encode(), digest_size=8).hexdigest()
         etag = f'W/"{version}-{digest}"'.encode()
         validators = [

@@ -68,6 +68,7 @@ class ErgastController(Controller):
         operation_id=_operation_id,
         summary="Ergast-compatible request",
         responses=PROBLEM_RESPONSES,
+        opt={"vary_host": True},  # MRData.url is absolute: cache per Host
     )
     async def ergast(
         self,
