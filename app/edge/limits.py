@@ -31,7 +31,7 @@ def _refusal(scope: Scope) -> tuple[int, str | None, str | None] | None:
         return 431, None, None
     for part, what in ((raw_path, "path"), (query.replace(b"+", b" "), "query")):
         try:
-            unquote_to_bytes(part).decode("utf-8")
+            (unquote_to_bytes(part) if b"%" in part else part).decode("utf-8")
         except UnicodeDecodeError:
             return 400, f"The {what} is not UTF-8 once percent-decoded", scope["path"]
     return None

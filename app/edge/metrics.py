@@ -107,17 +107,22 @@ class Metrics:
             "racing_api_db_pool_requests_waiting", "Requests waiting for a PostgreSQL connection"
         )
         self._data: tuple[str, str] | None = None
+        self._request_series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def observe_request(self, method: str, path: str, status: int, seconds: float) -> None:
-        labels = (method, path, str(status))
-        self.requests.labels(*labels).inc()
-        self.request_duration.labels(*labels).observe(seconds)
+        series = self._request_series.get((method, path, status))
+        if series is None:  # bounded: methods x route templates x statuses
+            labels = (method, path, str(status))
+            series = self.requests.labels(*labels), self.request_duration.labels(*labels)
+            self._request_series[(method, path, status)] = series
+        series[0].inc()
+        series[1].observe(seconds)
 
     def observe_data(self, version: str, manifest: dict) -> None:
         """Point the data gauges at `version` (once per version; cheap to call per request)."""
-        source = _source(manifest)
-        if self._data == (version, source):
+        if self._data is not None and self._data[0] == version:
             return
+        source = _source(manifest)
         if self._data is not None:
             self.data_info.labels(*self._data).set(0)
         self._data = (version, source)

@@ -7,6 +7,7 @@ fields are one comma-separated list (RFC 9110 §5.3), so no layer can read a dif
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Literal, NamedTuple
 from urllib.parse import parse_qsl
 
@@ -28,6 +29,7 @@ def header(scope: Scope, name: bytes) -> str:
     return ", ".join(value.decode("latin-1") for key, value in scope["headers"] if key == name)
 
 
+@lru_cache(maxsize=512)  # clients send few distinct values; callers only read the result
 def _weights(value: str) -> dict[str, float]:
     """`a;q=0.5, b` -> {"a": 0.5, "b": 1.0}; a malformed weight counts as 0 (not acceptable)."""
     weights: dict[str, float] = {}
@@ -49,9 +51,11 @@ def _weights(value: str) -> dict[str, float]:
 
 
 def _media(scope: Scope) -> Literal["json", "csv"]:
-    for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1")):
-        if name == "format" and value in ("json", "csv"):
-            return value  # type: ignore[return-value]
+    query = scope.get("query_string", b"")
+    if b"format" in query:
+        for name, value in parse_qsl(query.decode("latin-1")):
+            if name == "format" and value in ("json", "csv"):
+                return value  # type: ignore[return-value]
     weights = _weights(header(scope, b"accept"))
     csv = weights.get("text/csv", 0.0)
     json = max(weights.get(t, 0.0) for t in ("application/json", "application/*", "*/*"))

@@ -76,6 +76,8 @@ class ResponseCache:
 
 def canonical_query(query_string: bytes) -> str:
     """The query with parameters sorted, so equivalent requests share an ETag and a cache entry."""
+    if not query_string:
+        return ""
     pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
     return urlencode(sorted(pairs))
 
