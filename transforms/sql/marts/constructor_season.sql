@@ -12,7 +12,6 @@ races as (select * from stg_races),
 seasons as (select * from int_seasons),
 standings as (select * from stg_constructor_standings),
 constructors as (select * from stg_constructors),
-drivers as (select * from stg_drivers),
 drives as (select * from int_drives),
 cars as (select * from int_cars),
 
@@ -57,20 +56,12 @@ final_standings as (
 
 driver_lists as (
     select
-        drives.constructor_id,
-        drives.season,
-        to_json(list(
-            {
-                'driver_id': drivers.driver_id,
-                'driver_ref': drivers.driver_ref,
-                'name': full_name(drivers.forename, drivers.surname),
-            }
-            order by drives.first_drive
-        ))::varchar as drivers,
+        constructor_id,
+        season,
+        to_json(list(driver order by first_drive))::varchar as drivers,
         count(*) as drivers_fielded,
     from drives
-    join drivers on drivers.driver_id = drives.driver_id
-    group by all
+    group by constructor_id, season
 )
 
 select

@@ -10,10 +10,6 @@ awards as (select * from int_fastest_lap_awards),
 seasons as (select * from int_seasons),
 drivers as (select * from stg_drivers),
 standings as (select * from stg_driver_standings),
-results as (select * from stg_results),
-sprint_results as (select * from stg_sprint_results),
-races as (select * from stg_races),
-constructors as (select * from stg_constructors),
 drives as (select * from int_drives),
 
 race_lines as (
@@ -54,19 +50,11 @@ final_standings as (
 
 constructor_lists as (
     select
-        drives.driver_id,
-        drives.season,
-        to_json(list(
-            {
-                'constructor_id': constructors.constructor_id,
-                'constructor_ref': constructors.constructor_ref,
-                'name': constructors.name,
-            }
-            order by drives.first_drive
-        ))::varchar as constructors,
+        driver_id,
+        season,
+        to_json(list(constructor order by first_drive))::varchar as constructors,
     from drives
-    join constructors on constructors.constructor_id = drives.constructor_id
-    group by all
+    group by driver_id, season
 )
 
 select
