@@ -2,6 +2,7 @@
 
 import uvicorn
 
+from app.logs import server_log_config
 from app.settings import Settings
 
 
@@ -13,6 +14,10 @@ def main() -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        # The app writes a JSON line per request (app/edge/access_log.py); the server's own lines
+        # become the same JSON.
+        access_log=False,
+        log_config=server_log_config(settings.log_level),
         # Only a trusted proxy's X-Forwarded-For becomes the client address (rate limiting).
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=settings.trusted_proxies or "",

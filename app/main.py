@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,7 +16,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Contact, License, Tag
 from litestar.types import Message, Receive, Scope, Send
 
-from app import docs, edge
+from app import docs, edge, logs
 from app.backends import Backend, BackendUnavailable, open_backend
 from app.edge import limits
 from app.edge.compression import compression_config
@@ -78,6 +79,7 @@ def provide_backend(state: State) -> Backend:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    logging_config = logs.configure_logging(settings.log_level)
     metrics = metrics_from_env()
 
     @asynccontextmanager
@@ -104,6 +106,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         )
         metrics.observe_data(backend.data_version, backend.manifest)
         metrics.ready.set(1)
+        logs.log_event(
+            "startup",
+            backend=backend.name,
+            data_version=backend.data_version,
+            data_built_at=backend.manifest.get("built_at"),
+            pid=os.getpid(),
+        )
         metrics_server = None
         if settings.metrics_port is not None:
             metrics_server = await serve_metrics_port(
@@ -113,6 +122,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             metrics.ready.set(0)
+            logs.log_event("shutdown", backend=backend.name, data_version=backend.data_version)
             if metrics_server is not None:
                 metrics_server.close()
             await backend.close()
@@ -168,6 +178,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # /schema is the JSON; the UIs are served by app/docs.py from pinned local assets.
             render_plugins=[JsonRenderPlugin()],
         ),
+        logging_config=logging_config,
         debug=False,
     )
     document_csv(app.openapi_schema)

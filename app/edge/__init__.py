@@ -5,7 +5,7 @@ responses of every layer below it.
 
 Around the whole application (plain ASGI, before routing; `OUTER`, outermost first):
   1. metrics.count_responses    counts every response once: refusals, 304s, cache hits, errors
-  2. (access log)               one JSON line per request, when it lands
+  2. access_log.access_log      one JSON line per request (app/logs.py), X-Request-ID
   3. headers.stamp_headers      X-Data-Version and security headers on every response
   4. limits.refuse_malformed    414, 431 and non-UTF-8 targets as problems, before routing
   5. limits.head_as_get         HEAD routed as GET, body dropped
@@ -26,12 +26,13 @@ from collections.abc import Callable
 from litestar import Litestar
 from litestar.types import ASGIApp
 
-from app.edge import headers, limits, metrics
+from app.edge import access_log, headers, limits, metrics
 
 Layer = Callable[[Litestar, ASGIApp], ASGIApp]
 
 OUTER: tuple[Layer, ...] = (
     metrics.count_responses,
+    access_log.access_log,
     headers.stamp_headers,
     limits.refuse_malformed,
     limits.head_as_get,
