@@ -98,3 +98,8 @@ up data="":
 # Stop what `just up` started (the PostgreSQL volume is kept)
 down:
     scripts/container.sh down
+
+# Regenerate deploy/observability/prometheusrule.yaml from rules.yml; check config, rules, unit tests and the Alertmanager route
+observability:
+    {{py}} scripts/prometheusrule.py
+    cd deploy/observability && promtool check config prometheus.yml && promtool test rules rules.test.yml && amtool check-config alertmanager.yml
