@@ -121,3 +121,23 @@ def test_alertmanager_config_is_valid_and_routes_every_alert_by_severity():
             f"severity={severity}",
         )
         assert routed.strip() == receivers[severity], name
+
+
+def kubernetes_api() -> dict[str, dict]:
+    path = ROOT / "deploy" / "kubernetes" / "base" / "api.yaml"
+    return {doc["kind"]: doc for doc in yaml.safe_load_all(path.read_text()) if doc}
+
+
+def test_the_service_monitor_and_promtail_find_the_kubernetes_api():
+    """deploy/kubernetes is another file's business; these must still select its objects."""
+    service, deployment = kubernetes_api()["Service"], kubernetes_api()["Deployment"]
+    monitor = load("servicemonitor.yaml")["spec"]
+    assert monitor["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
+    (endpoint,) = monitor["endpoints"]
+    assert endpoint["port"] in {port["name"] for port in service["spec"]["ports"]}
+
+    (job,) = load("promtail.yaml")["scrape_configs"]
+    keep = next(r for r in job["relabel_configs"] if r.get("action") == "keep")
+    assert keep["source_labels"] == ["__meta_kubernetes_pod_label_app_kubernetes_io_name"]
+    pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert pod_labels["app.kubernetes.io/name"] == keep["regex"]
