@@ -347,7 +347,7 @@ def test_the_server_refuses_to_start_with_one_line(artifacts_missing_a_column):
     )
     assert done.returncode != 0
     output = done.stdout + done.stderr
-    # The server's lines are JSON on stdout (app/access_log.py).
+    # The server's lines are JSON on stdout (app/logs.py).
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     errors = [line["event"] for line in lines if line["level"] == "error"]
     assert errors == [
