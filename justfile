@@ -14,9 +14,9 @@ setup:
     test -x {{py}} || python3 -m venv {{venv}}
     {{py}} -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
 
-# Build artifacts from a directory of Ergast CSVs (default: data/raw if present, else the generated sample)
-build-artifacts source="":
-    {{py}} -m transforms build {{source}}
+# Build artifacts from a directory of Ergast CSVs (default: data/raw if present, else the generated sample; --allow-shrink to publish a version that drops over 1% of the current races, results or drivers)
+build-artifacts source="" *flags:
+    {{py}} -m transforms build {{source}} {{flags}}
 
 # Load artifacts/current into "sqlite" (default) or "postgres" (RACING_DATABASE_URL)
 load target="sqlite":

@@ -50,12 +50,13 @@ def results_for(draw, race: Race, drivers: int, constructors: int) -> None:
     kinds = [draw(st.sampled_from(["P", "P", "P", "R", "F", "W"])) for _ in entrants]
     rows = []
     position = 0
-    for driver, kind in zip(entrants, kinds, strict=True):
+    for car, (driver, kind) in enumerate(zip(entrants, kinds, strict=True), 1):
         started = kind not in ("F", "W")
         position += kind == "P"
         rows.append(
             {
                 "driver": driver,
+                "number": car,
                 "constructor": draw(st.integers(1, constructors)),
                 "grid": draw(st.integers(0, len(entrants))) if started else 0,
                 "position": position if kind == "P" else None,
@@ -65,9 +66,11 @@ def results_for(draw, race: Race, drivers: int, constructors: int) -> None:
                 "lap_ms": None,
             }
         )
-    if draw(st.booleans()):  # a shared drive: a second row for one entrant, copying a car
+    if len(entrants) > 1 and draw(st.booleans()):
+        # A shared drive: a second driver in one car (its number and place), who may also
+        # have driven a car of his own (SOURCE.md quirk 5).
         shared = dict(draw(st.sampled_from(rows)))
-        shared["driver"] = draw(st.sampled_from(entrants))
+        shared["driver"] = draw(st.sampled_from([e for e in entrants if e != shared["driver"]]))
         shared["points"] = draw(st.sampled_from(POINTS)) if shared["position"] else 0.0
         shared["grid"] = 0
         rows.append(shared)
@@ -171,8 +174,8 @@ def write_csvs(data: Data, directory: Path) -> None:
         for order, r in enumerate(race.results, 1):
             status = {"R": 5, "F": 81, "W": 54}.get(r["text"], 1)
             tables["results"].append((
-                len(tables["results"]) + 1, race.race_id, r["driver"], r["constructor"], 7,
-                r["grid"], r["position"], r["text"], order, r["points"], 3, None, None,
+                len(tables["results"]) + 1, race.race_id, r["driver"], r["constructor"],
+                r["number"], r["grid"], r["position"], r["text"], order, r["points"], 3, None, None,
                 None, r["rank"], lap_text(r["lap_ms"]), None, status,
             ))  # fmt: skip
         for r in race.sprint:

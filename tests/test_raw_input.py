@@ -16,7 +16,7 @@ from typing import NamedTuple
 import pyarrow.parquet as pq
 import pytest
 
-from transforms.build import build
+from transforms.build import ShrinkError, build
 from transforms.raw import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,6 +51,14 @@ def rewrite(file: str, change: Callable[[bytes], bytes]) -> Mutate:
         path.write_bytes(change(path.read_bytes()))
 
     return mutate
+
+
+def repeated_with_fresh_ids(data: bytes) -> bytes:
+    """results.csv followed by its own rows again, each with a new resultId."""
+    header, _, body = data.partition(b"\n")
+    rows = body.splitlines()
+    again = [b"%d," % (100 + n) + row.split(b",", 1)[1] for n, row in enumerate(rows)]
+    return b"\n".join([header, *rows, *again]) + b"\n"
 
 
 class Case(NamedTuple):
@@ -135,6 +143,60 @@ CASES: dict[str, Case] = {
             replace("results.csv", b"\n4,2,2,1,12,2,1,1,1,25,", b"\n4,2,2,1,12,2,1,1,1,nan,"),
             "results.csv", 5, "points", "points",
         ),
+    # Plainly wrong input that reads fine (issue 11, item 4).
+    "header_only_required_file": Case(
+        rewrite("results.csv", lambda data: data.split(b"\n", 1)[0] + b"\n"),
+        "results.csv", 2, None, "no data rows",
+    ),
+    "results_repeated_with_fresh_ids": Case(
+        rewrite("results.csv", repeated_with_fresh_ids),
+        "results.csv", 18, "raceId,driverId,number", "a driver appears twice in one race",
+    ),
+    "two_winners": Case(
+        replace("results.csv", b"\n2,1,2,1,12,3,2,", b"\n2,1,2,1,12,3,1,"),
+        "results.csv", 3, "raceId,position", "a second winner of this race",
+    ),
+    "lap_twice": Case(
+        replace("lap_times.csv", b"\n3,3,2,1,1:21.000,81000", b"\n3,3,1,1,1:21.000,81000"),
+        "lap_times.csv", 7, "raceId,driverId,lap", "duplicate key",
+    ),
+    "duplicate_driver_ref": Case(
+        replace("drivers.csv", b'\n4,"dan"', b'\n4,"cat"'),
+        "drivers.csv", 5, "driverRef", "two drivers share one driverRef",
+    ),
+    "points_1e300": Case(
+        replace("results.csv", b"\n4,2,2,1,12,2,1,1,1,25,", b"\n4,2,2,1,12,2,1,1,1,1e300,"),
+        "results.csv", 5, "points", "out of range",
+    ),
+    "dob_in_2090": Case(
+        replace("drivers.csv", b'"1991-02-02"', b'"2090-02-02"'),
+        "drivers.csv", 3, "dob", "out of range",
+    ),
+    "ten_hour_lap": Case(
+        replace("lap_times.csv", b"1:30.000,90000", b"1:30.000,36000000"),
+        "lap_times.csv", 5, "milliseconds", "out of range",
+    ),
+    "race_year_1900": Case(
+        replace("races.csv", b'\n2,2020,2,2,"Beta Grand Prix","2020-03-15"',
+                b'\n2,1900,2,2,"Beta Grand Prix","1900-03-15"'),
+        "races.csv", 3, "year", "out of range",
+    ),
+    "race_date_outside_its_season": Case(
+        replace("races.csv", b'"2020-03-15"', b'"2019-03-15"'),
+        "races.csv", 3, "date", "not in the race's season",
+    ),
+    "nul_in_surname": Case(
+        replace("drivers.csv", b'"Cole"', b'"Co\x00le"'),
+        "drivers.csv", 4, "surname", "control character",
+    ),
+    "escape_in_circuit_name": Case(
+        replace("circuits.csv", b"Alpha Ring", b"Alpha\x1bRing"),
+        "circuits.csv", 2, "name", "control character",
+    ),
+    "cr_only_line_endings": Case(
+        rewrite("status.csv", lambda data: data.replace(b"\n", b"\r")),
+        "status.csv", 1, None, "CR only",
+    ),
 }  # fmt: skip
 
 
@@ -198,7 +260,12 @@ def test_defect_raises_input_error_and_keeps_current(
 
 @pytest.mark.parametrize(
     ("name", "file"),
-    [("orphan_foreign_key", "results.csv"), ("missing_required_file", "drivers.csv")],
+    [
+        ("orphan_foreign_key", "results.csv"),
+        ("missing_required_file", "drivers.csv"),
+        ("cr_only_line_endings", "status.csv"),
+        ("nul_in_surname", "drivers.csv"),
+    ],
 )
 def test_cli_reports_one_error_line(tmp_path: Path, name: str, file: str) -> None:
     source = fresh_source(tmp_path)
@@ -234,3 +301,54 @@ def test_missing_optional_file_builds(tmp_path: Path) -> None:
     seasons = pq.read_table(result.directory / "driver_season.parquet").to_pylist()
     fastest = {(r["driver_id"], r["season"]): r["fastest_laps"] for r in seasons}
     assert (fastest[1, 2021], fastest[3, 2021]) == (0, 2)
+
+
+def without_race(source: Path, race_id: int) -> None:
+    """Remove one race's results and standings: a plausible-looking but shrunken export."""
+    for name in ("results.csv", "driver_standings.csv", "constructor_standings.csv"):
+        path = source / name
+        header, *rows = path.read_text().splitlines(keepends=True)
+        path.write_text(header + "".join(r for r in rows if r.split(",")[1] != str(race_id)))
+
+
+def test_build_refuses_to_shrink_unless_allowed(
+    tmp_path: Path, published: tuple[Path, dict]
+) -> None:
+    artifacts, before = published
+    source = fresh_source(tmp_path)
+    without_race(source, 4)
+
+    with pytest.raises(ShrinkError) as info:
+        build(source, artifacts, log=quiet)
+    message = str(info.value)
+    assert "1 of 4 races with results (25%; e.g. 2021 round 2)" in message
+    assert "5 of 20 results" in message and "2021 round 2 dan" in message
+    assert "drivers" not in message  # every driver is still there
+    assert "--allow-shrink" in message
+    assert snapshot(artifacts) == before
+
+    logged: list[str] = []
+    result = build(source, artifacts, log=logged.append, allow_shrink=True)
+    assert result.created and os.readlink(artifacts / "current") == result.data_version
+    assert any("warning: this build drops 1 of 4 races" in line for line in logged)
+
+
+def test_cli_refuses_to_shrink_in_one_line(tmp_path: Path, published: tuple[Path, dict]) -> None:
+    artifacts, before = published
+    source = fresh_source(tmp_path)
+    without_race(source, 4)
+    command = [sys.executable, "-m", "transforms", "--artifacts", str(artifacts), "build"]
+
+    refused = subprocess.run(
+        [*command, str(source)], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("error: this build drops 1 of 4 races with results")
+    assert len(refused.stderr.splitlines()) == 1, refused.stderr
+    assert snapshot(artifacts) == before
+
+    allowed = subprocess.run(
+        [*command, str(source), "--allow-shrink", "-q"], cwd=ROOT, capture_output=True, timeout=60
+    )
+    assert allowed.returncode == 0, allowed.stderr
+    assert snapshot(artifacts)["target"] != before["target"]

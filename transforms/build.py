@@ -23,9 +23,27 @@ class BuildResult:
     seconds: float
 
 
-def build(source: Path, artifacts_dir: Path, log: Log = print) -> BuildResult:
-    """Build the artifacts from a directory of Ergast CSVs. Raises InputError or AuditError;
-    on any error nothing under artifacts_dir changes."""
+# A new version may drop at most this share of the current version's races with results,
+# results or drivers (upstream corrections remove a few rows; a broken export removes many).
+SHRINK_TOLERANCE = 0.01
+# (what, mart, which of its rows count, how to name one): rows of the current version whose key
+# the new version lacks are lost.
+SHRINK_GUARDED = (
+    ("races with results", "race", "has_results", "concat(season, ' round ', round)"),
+    ("results", "race_result", "true", "concat(season, ' round ', round, ' ', driver_ref)"),
+    ("drivers", "driver_summary", "true", "driver_ref"),
+)
+
+
+class ShrinkError(Exception):
+    """The new version loses more of the current version than SHRINK_TOLERANCE allows."""
+
+
+def build(
+    source: Path, artifacts_dir: Path, log: Log = print, *, allow_shrink: bool = False
+) -> BuildResult:
+    """Build the artifacts from a directory of Ergast CSVs. Raises InputError, AuditError or
+    ShrinkError (unless allow_shrink); on any error nothing under artifacts_dir changes."""
     started = time.perf_counter()
     con = duckdb.connect(
         config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
@@ -42,6 +60,7 @@ def build(source: Path, artifacts_dir: Path, log: Log = print) -> BuildResult:
         rows = runner.run_models(con, log)
         runner.check_marts(con, log)
         runner.run_audits(con, log)
+        _check_shrink(con, artifacts_dir, allow_shrink, log)
         transform_sha = runner.transform_sha256()
         version = artifacts.data_version(raw_input.sha256, transform_sha)
         manifest = {
@@ -93,3 +112,51 @@ def _coverage(con: duckdb.DuckDBPyConnection, present: list[str], missing: list[
         "optional_files_missing": sorted(missing),
         "optional_files": sorted(r.name for r in RAW_FILES if not r.required),
     }
+
+
+def _check_shrink(
+    con: duckdb.DuckDBPyConnection, artifacts_dir: Path, allow_shrink: bool, log: Log
+) -> None:
+    """Refuse (or with allow_shrink, report) a build that drops more than SHRINK_TOLERANCE of
+    the current version's races with results, results or drivers, saying what would be lost."""
+    current = artifacts_dir / artifacts.CURRENT
+    if not (current / artifacts.MANIFEST).is_file():
+        return
+    old_dir = current.resolve()
+    old_marts = artifacts.read_manifest(old_dir).get("marts", {})
+    keys = {mart.name: mart.key for mart in runner.marts()}
+    losses = []
+    for what, mart, counted, label in SHRINK_GUARDED:
+        old = old_marts.get(mart)
+        if old is None:
+            continue
+        key = ", ".join(keys[mart])
+        try:
+            total, lost, examples = con.execute(
+                f"""
+                with old as (
+                    select * from read_parquet(?) where {counted}
+                ), lost as (
+                    select * from old anti join (select {key} from {mart} where {counted})
+                        using ({key})
+                )
+                select (select count(*) from old), (select count(*) from lost),
+                    (select string_agg(label, ', ') from (
+                        select {label} as label from lost order by {key} limit 3))
+                """,
+                [str(old_dir / old["file"])],
+            ).fetchone()
+        except duckdb.Error as exc:  # an older contract: nothing comparable
+            log(f"   shrink check skipped for {what}: {str(exc).splitlines()[0]}")
+            continue
+        if total and lost / total > SHRINK_TOLERANCE:
+            losses.append(f"{lost:,} of {total:,} {what} ({lost / total:.0%}; e.g. {examples})")
+    if not losses:
+        return
+    message = (
+        f"this build drops {'; '.join(losses)} of the current version {old_dir.name} "
+        f"(more than {SHRINK_TOLERANCE:.0%})"
+    )
+    if not allow_shrink:
+        raise ShrinkError(f"{message}; check the input, or pass --allow-shrink to publish it")
+    log(f"   warning: {message}; published anyway (--allow-shrink)")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from contract import DEFAULT_DATABASE_URL
 from transforms.artifacts import NoArtifacts, current_version_dir
+from transforms.build import ShrinkError
 from transforms.raw import InputError
 from transforms.runner import AuditError
 from transforms.storage import StorageError
@@ -42,6 +43,11 @@ def main(argv: list[str] | None = None) -> int:
         "source", nargs="?", help="directory of Ergast-format CSVs, or s3://bucket/prefix/"
     )
     build_p.add_argument("--quiet", "-q", action="store_true", help="print only errors")
+    build_p.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="publish even when the build drops over 1%% of the current races, results or drivers",
+    )
 
     load_p = sub.add_parser("load", help="load artifacts/current into SQLite or PostgreSQL")
     load_p.add_argument("target", choices=["sqlite", "postgres"])
@@ -73,15 +79,17 @@ def main(argv: list[str] | None = None) -> int:
             from transforms import storage
             from transforms.build import build
 
+            shrink = {"allow_shrink": args.allow_shrink}
             if args.source and storage.is_remote(args.source):
                 with tempfile.TemporaryDirectory(prefix="racing-raw-") as raw:
                     storage.fetch_raw(args.source, Path(raw), log)
-                    build(Path(raw), args.artifacts, log)
+                    build(Path(raw), args.artifacts, log, **shrink)
             else:
                 build(
                     Path(args.source) if args.source else _default_source(args.quiet),
                     args.artifacts,
                     log,
+                    **shrink,
                 )
         elif args.command == "load":
             version_dir = current_version_dir(args.artifacts)
@@ -108,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             from transforms import sample
 
             sample.generate(args.out, seed=args.seed)
-    except (InputError, AuditError, NoArtifacts, StorageError) as exc:
+    except (InputError, AuditError, NoArtifacts, ShrinkError, StorageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0

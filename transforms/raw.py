@@ -47,6 +47,18 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Unique:
+    """A natural key beside the file's id: no two rows (of those where `where` holds) share
+    `columns`; with `per`, rows sharing `columns` must share `per` (one car may carry two
+    drivers, SOURCE.md quirk 5, so two winners of one race must be one car)."""
+
+    columns: tuple[str, ...]
+    problem: str
+    where: str = "true"
+    per: str | None = None
+
+
+@dataclass(frozen=True)
 class RawFile:
     name: str
     columns: dict[str, str]  # CSV header name -> DuckDB type
@@ -55,6 +67,7 @@ class RawFile:
     foreign_keys: tuple[ForeignKey, ...] = ()
     checks: tuple[Check, ...] = ()
     not_null: tuple[str, ...] = ()
+    unique: tuple[Unique, ...] = ()
     # races.csv rows for scheduled races may stop after this many fields (SOURCE.md quirk 1).
     short_row_fields: int | None = None
 
@@ -69,6 +82,26 @@ def _fk(cols: str, table: str, ref: str | None = None) -> ForeignKey:
 
 _POSITIVE = "must be a positive number"
 _NON_NEGATIVE = "must not be negative"
+# Generous bounds on what the real data holds (max 50 points a race, 575 in a season, laps up to
+# 2 h 05 min and races up to 4 h 11 min with red flags, drivers born 1896-2006), so a value past
+# them is a defect of the input (`1e300` points, a date of birth in 2090), not a new record.
+_MAX_MS = 6 * 3600 * 1000
+_FIRST_YEAR = 1950
+_LAST_YEAR = "year(current_date) + 2"
+
+
+def _range(column: str, low: object, high: object, unit: str = "") -> Check:
+    shown_high = "2 years from now" if high == _LAST_YEAR else f"{high}{unit}"
+    return Check(
+        column,
+        f'"{column}" between {low} and {high}',
+        f"is out of range ({low}{unit} to {shown_high})",
+    )
+
+
+_ONE_PER_RACE = "a driver appears twice in one race in the same car"
+_ONE_WINNER = "a second winner of this race (only drivers sharing one car can both win)"
+_ONE_PLACE = "two cars share one place in the classification (positionOrder)"
 
 _RESULT_FOREIGN_KEYS = (
     _fk("raceId", "races"),
@@ -99,6 +132,7 @@ RAW_FILES: tuple[RawFile, ...] = (
         },
         key=("circuitId",),
         not_null=("circuitRef", "name"),
+        unique=(Unique(("circuitRef",), "two circuits share one circuitRef"),),
     ),
     RawFile(
         "constructors",
@@ -111,6 +145,7 @@ RAW_FILES: tuple[RawFile, ...] = (
         },
         key=("constructorId",),
         not_null=("constructorRef", "name"),
+        unique=(Unique(("constructorRef",), "two constructors share one constructorRef"),),
     ),
     RawFile(
         "drivers",
@@ -127,12 +162,15 @@ RAW_FILES: tuple[RawFile, ...] = (
         },
         key=("driverId",),
         not_null=("driverRef", "surname"),
+        checks=(_range("dob", "'1870-01-01'", "current_date"),),
+        unique=(Unique(("driverRef",), "two drivers share one driverRef"),),
     ),
     RawFile(
         "seasons",
         {"year": "INTEGER", "url": "VARCHAR"},
         key=("year",),
         required=False,
+        checks=(_range("year", _FIRST_YEAR, _LAST_YEAR),),
     ),
     RawFile(
         "races",
@@ -158,8 +196,14 @@ RAW_FILES: tuple[RawFile, ...] = (
         },
         key=("raceId",),
         foreign_keys=(_fk("circuitId", "circuits"),),
-        checks=(Check("round", "round >= 1", _POSITIVE),),
+        checks=(
+            Check("round", "round >= 1", _POSITIVE),
+            _range("year", _FIRST_YEAR, _LAST_YEAR),
+            _range("round", 1, 100),
+            Check("date", 'year("date") = "year"', "is not in the race's season (year)"),
+        ),
         not_null=("year", "round", "circuitId", "name"),
+        unique=(Unique(("year", "round"), "two races share one season and round"),),
         short_row_fields=8,
     ),
     RawFile(
@@ -192,8 +236,20 @@ RAW_FILES: tuple[RawFile, ...] = (
             Check("laps", "laps >= 0", _NON_NEGATIVE),
             Check("points", "points >= 0", _NON_NEGATIVE),
             Check("milliseconds", "milliseconds > 0", _POSITIVE),
+            _range("points", 0, 100),
+            _range("milliseconds", 1, _MAX_MS, " ms"),
+            _range("laps", 0, 1000),
+            _range("position", 1, 100),
+            _range("grid", 0, 100),
         ),
         not_null=("raceId", "driverId", "constructorId", "positionText", "positionOrder"),
+        # A shared drive (SOURCE.md quirk 5) is one driver in two cars, so the car number
+        # tells the rows apart: results.csv repeated with fresh resultIds is refused.
+        unique=(
+            Unique(("raceId", "driverId", "number"), _ONE_PER_RACE),
+            Unique(("raceId", "position"), _ONE_WINNER, where="position = 1", per="number"),
+            Unique(("raceId", "positionOrder"), _ONE_PLACE, per="number"),
+        ),
     ),
     RawFile(
         "sprint_results",
@@ -222,8 +278,15 @@ RAW_FILES: tuple[RawFile, ...] = (
         checks=(
             Check("position", "position >= 1", _POSITIVE),
             Check("points", "points >= 0", _NON_NEGATIVE),
+            _range("points", 0, 100),
+            _range("milliseconds", 1, _MAX_MS, " ms"),
+            _range("position", 1, 100),
         ),
         not_null=("raceId", "driverId", "constructorId", "positionText", "positionOrder"),
+        unique=(
+            Unique(("raceId", "driverId"), "a driver appears twice in one sprint"),
+            Unique(("raceId", "position"), _ONE_WINNER, where="position = 1", per="number"),
+        ),
     ),
     RawFile(
         "qualifying",
@@ -247,6 +310,7 @@ RAW_FILES: tuple[RawFile, ...] = (
         ),
         checks=(Check("position", "position >= 1", _POSITIVE),),
         not_null=("raceId", "driverId"),
+        unique=(Unique(("raceId", "driverId"), "a driver appears twice in one qualifying"),),
     ),
     RawFile(
         "lap_times",
@@ -264,6 +328,8 @@ RAW_FILES: tuple[RawFile, ...] = (
         checks=(
             Check("lap", "lap >= 1", _POSITIVE),
             Check("milliseconds", "milliseconds > 0", _POSITIVE),
+            _range("milliseconds", 1, _MAX_MS, " ms"),
+            _range("lap", 1, 1000),
         ),
         not_null=("milliseconds",),
     ),
@@ -281,7 +347,10 @@ RAW_FILES: tuple[RawFile, ...] = (
         key=("raceId", "driverId", "stop"),
         required=False,
         foreign_keys=(_fk("raceId", "races"), _fk("driverId", "drivers")),
-        checks=(Check("milliseconds", "milliseconds > 0", _POSITIVE),),
+        checks=(
+            Check("milliseconds", "milliseconds > 0", _POSITIVE),
+            _range("milliseconds", 1, _MAX_MS, " ms"),
+        ),
     ),
     RawFile(
         "driver_standings",
@@ -296,7 +365,8 @@ RAW_FILES: tuple[RawFile, ...] = (
         },
         key=("driverStandingsId",),
         foreign_keys=(_fk("raceId", "races"), _fk("driverId", "drivers")),
-        checks=(Check("position", "position >= 1", _POSITIVE),),
+        checks=(Check("position", "position >= 1", _POSITIVE), _range("points", 0, 5000)),
+        unique=(Unique(("raceId", "driverId"), "a driver appears twice in one race's standings"),),
     ),
     RawFile(
         "constructor_standings",
@@ -311,7 +381,12 @@ RAW_FILES: tuple[RawFile, ...] = (
         },
         key=("constructorStandingsId",),
         foreign_keys=(_fk("raceId", "races"), _fk("constructorId", "constructors")),
-        checks=(Check("position", "position >= 1", _POSITIVE),),
+        checks=(Check("position", "position >= 1", _POSITIVE), _range("points", 0, 5000)),
+        unique=(
+            Unique(
+                ("raceId", "constructorId"), "a constructor appears twice in one race's standings"
+            ),
+        ),
     ),
     RawFile(
         "constructor_results",
@@ -325,6 +400,8 @@ RAW_FILES: tuple[RawFile, ...] = (
         key=("constructorResultsId",),
         required=False,
         foreign_keys=(_fk("raceId", "races"), _fk("constructorId", "constructors")),
+        checks=(_range("points", 0, 500),),
+        unique=(Unique(("raceId", "constructorId"), "a constructor appears twice in one race"),),
     ),
 )
 
@@ -360,6 +437,8 @@ def load_raw(con: duckdb.DuckDBPyConnection, source: Path) -> RawInput:
         if raw.short_row_fields:
             _check_field_counts(raw, data)
         _read_csv(con, raw, path)
+        if raw.required and not con.execute(f"select 1 from raw_{raw.name} limit 1").fetchone():
+            raise InputError(raw.filename, "has a header but no data rows", line=2)
     for raw in RAW_FILES:
         if raw.name in raw_input.present:
             _check_rules(con, raw, source / raw.filename)
@@ -379,12 +458,18 @@ def _check_header(raw: RawFile, data: bytes) -> None:
             raw.filename, "file starts with a UTF-8 byte order mark; save it without a BOM", line=1
         )
     first_line = data.split(b"\n", 1)[0].rstrip(b"\r")
+    if b"\r" in first_line:
+        raise InputError(
+            raw.filename, "lines end with CR only; save the file with LF (or CRLF) line endings", 1
+        )
     try:
         header = next(csv.reader([first_line.decode("utf-8")]))
     except UnicodeDecodeError as exc:
         raise InputError(
             raw.filename, f"header is not valid UTF-8 ({exc.reason})", line=1
         ) from None
+    except csv.Error as exc:
+        raise InputError(raw.filename, f"header cannot be parsed ({exc})", line=1) from None
     expected = list(raw.columns)
     for name in expected:
         if name not in header:
@@ -509,12 +594,14 @@ def _check_rules(con: duckdb.DuckDBPyConnection, raw: RawFile, path: Path) -> No
                 if row.get(column, NULL) in (NULL, ""):
                     raise InputError(raw.filename, "value is missing (\\N)", line, column)
     dup = con.execute(
-        f"select {key} from {table} group by all having count(*) > 1 limit 1"
+        f"select {key} from {table} group by all having count(*) > 1 order by all limit 1"
     ).fetchone()
     if dup is not None:
         line = _find_line(raw, path, dict(zip(raw.key, dup, strict=True)), occurrence=2)
         shown = ", ".join(f"{c}={v}" for c, v in zip(raw.key, dup, strict=True))
         raise InputError(raw.filename, f"duplicate key ({shown})", line, ",".join(raw.key))
+    for unique in raw.unique:
+        _check_unique(con, raw, path, unique)
     for fk in raw.foreign_keys:
         _check_foreign_key(con, raw, path, fk)
     finite = tuple(
@@ -522,13 +609,53 @@ def _check_rules(con: duckdb.DuckDBPyConnection, raw: RawFile, path: Path) -> No
         for name, type_ in raw.columns.items()
         if type_ == "DOUBLE"
     )
-    for check in (*finite, *raw.checks):
+    # Text is served as JSON and CSV and loaded into PostgreSQL (which refuses NUL): no control
+    # characters at all (the real data has none, not even a tab).
+    text = tuple(
+        Check(name, f"not regexp_matches(\"{name}\", '[[:cntrl:]]')", _CONTROL)
+        for name, type_ in raw.columns.items()
+        if type_ == "VARCHAR"
+    )
+    checks = (*finite, *text, *raw.checks)
+    # One scan for every rule; only a file that breaks one is scanned again to say which.
+    any_bad = " or ".join(f"coalesce(not ({check.sql}), false)" for check in checks)
+    if not checks or not con.execute(f"select 1 from {table} where {any_bad} limit 1").fetchone():
+        return
+    for check in checks:
         bad = con.execute(
             f'select {key}, "{check.column}" from {table} where not ({check.sql}) limit 1'
         ).fetchone()
         if bad is not None:
             line = _find_line(raw, path, dict(zip(raw.key, bad, strict=False)))
             raise InputError(raw.filename, f"{bad[-1]!r} {check.problem}", line, check.column)
+
+
+_CONTROL = "contains a control character (U+0000 to U+001F or U+007F)"
+
+
+def _check_unique(con: duckdb.DuckDBPyConnection, raw: RawFile, path: Path, unique: Unique) -> None:
+    cols = ", ".join(f'"{c}"' for c in unique.columns)
+    if unique.per is None:
+        found = con.execute(
+            f"select {cols} from raw_{raw.name} where {unique.where} "
+            f"group by all having count(*) > 1 order by all limit 1"
+        ).fetchone()
+        if found is None:
+            return
+        values = dict(zip(unique.columns, found, strict=True))
+        line = _find_line(raw, path, values, occurrence=2)
+    else:
+        per = f'"{unique.per}"'
+        found = con.execute(
+            f"select {cols}, max({per}) from raw_{raw.name} where {unique.where} "
+            f"group by {cols} having count(distinct {per}) > 1 order by {cols} limit 1"
+        ).fetchone()
+        if found is None:
+            return
+        values = dict(zip(unique.columns, found, strict=False))
+        line = _find_line(raw, path, {**values, unique.per: found[-1]})
+    shown = ", ".join(f"{c}={v}" for c, v in values.items())
+    raise InputError(raw.filename, f"{unique.problem} ({shown})", line, ",".join(unique.columns))
 
 
 def _check_foreign_key(
