@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get
-from litestar.openapi.spec import Example
-from litestar.params import Parameter
 
 from app import queries
 from app.edge.problems import PROBLEM_RESPONSES, not_found
@@ -15,8 +13,10 @@ from app.routes.common import (
     BackendDep,
     Format,
     ListingDep,
+    ident,
     listing,
     respond,
+    text,
 )
 
 CIRCUIT_LISTING = listing(
@@ -27,13 +27,7 @@ CIRCUIT_LISTING = listing(
     search=True,
 )
 CircuitIdent = Annotated[
-    str,
-    Parameter(
-        description="Numeric circuit_id or circuit_ref (`14` and `monza` are the same circuit)",
-        min_length=1,
-        max_length=64,
-        examples=[Example(summary="monza", value="monza")],
-    ),
+    str, ident("Numeric circuit_id or circuit_ref (`14` and `monza` are the same circuit)", "monza")
 ]
 
 
@@ -53,9 +47,7 @@ class CircuitController(Controller):
         request: Request,
         backend: BackendDep,
         listing: ListingDep,
-        country: Annotated[
-            str | None, Parameter(description="Exact country, any case (`Italy`)", max_length=64)
-        ] = None,
+        country: Annotated[str | None, text("Exact country, any case (`Italy`)")] = None,
     ) -> Response[Page[CircuitSummary]]:
         """A page of circuit summaries, filtered and sorted."""
         page = await queries.list_circuits(

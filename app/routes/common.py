@@ -50,16 +50,36 @@ Format = Annotated[
         required=False,
     ),
 ]
-Nationality = Annotated[
-    str | None,
-    Parameter(description="Exact nationality, any case (`British`, `italian`)", max_length=64),
-]
+# Every text input (filters, searches, path ids) takes at most 64 characters and no control
+# character (Unicode category Cc): no name, ref or country holds one, and PostgreSQL refuses NUL
+# in text. Declared in the schema, so every backend sees the same, already validated, input.
+# `(?![\s\S])` is the end of the text in both ECMAScript and Python (where `$` would let a
+# final newline through).
+TEXT_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f]*(?![\s\S])"
+
+
+def text(description: str, *, min_length: int | None = None, example: str | None = None) -> Any:
+    """A text parameter's declaration: length and character rules in one place."""
+    return Parameter(
+        description=description,
+        min_length=min_length,
+        max_length=64,
+        pattern=TEXT_PATTERN,
+        examples=[Example(summary=example, value=example)] if example else None,
+    )
+
+
+def ident(description: str, example: str) -> Any:
+    """A path id: a numeric id or a ref."""
+    return text(description, min_length=1, example=example)
+
+
+Nationality = Annotated[str | None, text("Exact nationality, any case (`British`, `italian`)")]
 Search = Annotated[
     str | None,
-    Parameter(
-        description="Case- and accent-insensitive search in names, refs (and codes, locations)",
+    text(
+        "Case- and accent-insensitive search in names, refs (and codes, locations)",
         min_length=1,
-        max_length=64,
     ),
 ]
 CSV_MEDIA_TYPE = "text/csv"  # Litestar appends "; charset=utf-8"

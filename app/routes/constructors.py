@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get
-from litestar.openapi.spec import Example
-from litestar.params import Parameter
 
 from app import queries
 from app.edge.problems import PROBLEM_RESPONSES, not_found
@@ -16,6 +14,7 @@ from app.routes.common import (
     Format,
     ListingDep,
     Nationality,
+    ident,
     listing,
     respond,
 )
@@ -29,12 +28,7 @@ CONSTRUCTOR_LISTING = listing(
 )
 ConstructorIdent = Annotated[
     str,
-    Parameter(
-        description="Numeric constructor_id or constructor_ref (`6` and `ferrari` are the same)",
-        min_length=1,
-        max_length=64,
-        examples=[Example(summary="ferrari", value="ferrari")],
-    ),
+    ident("Numeric constructor_id or constructor_ref (`6` and `ferrari` are the same)", "ferrari"),
 ]
 
 

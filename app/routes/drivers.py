@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get
-from litestar.openapi.spec import Example
 from litestar.params import Parameter
 
 from app import queries
@@ -16,6 +15,7 @@ from app.routes.common import (
     Format,
     ListingDep,
     Nationality,
+    ident,
     listing,
     respond,
 )
@@ -29,20 +29,11 @@ DRIVER_LISTING = listing(
 )
 
 
-def _ident(description: str, example: str) -> object:
-    return Parameter(
-        description=description,
-        min_length=1,
-        max_length=64,
-        examples=[Example(summary=example, value=example)],
-    )
-
-
 DriverIdent = Annotated[
     str,
-    _ident("Numeric driver_id or driver_ref (`1` and `hamilton` are the same driver)", "hamilton"),
+    ident("Numeric driver_id or driver_ref (`1` and `hamilton` are the same driver)", "hamilton"),
 ]
-OtherDriverIdent = Annotated[str, _ident("The other driver, by driver_id or driver_ref", "rosberg")]
+OtherDriverIdent = Annotated[str, ident("The other driver, by driver_id or driver_ref", "rosberg")]
 
 
 async def _driver(backend, ident: str) -> DriverSummary:

@@ -11,7 +11,7 @@ from litestar.params import Parameter
 from app import queries
 from app.edge.problems import PROBLEM_RESPONSES, not_found
 from app.models import Page, Race, RaceDetail
-from app.routes.common import BackendDep, ListingDep, listing, respond
+from app.routes.common import BackendDep, ListingDep, listing, respond, text
 
 
 class RaceController(Controller):
@@ -34,8 +34,7 @@ class RaceController(Controller):
             int | None, Parameter(description="Only this season's races", ge=1950, le=2100)
         ] = None,
         circuit: Annotated[
-            str | None,
-            Parameter(description="Only races at this circuit (id or circuit_ref)", max_length=64),
+            str | None, text("Only races at this circuit (id or circuit_ref)")
         ] = None,
     ) -> Response[Page[Race]]:
         """Races in calendar order (season, round), scheduled ones included."""
