@@ -18,7 +18,7 @@ setup:
 build-artifacts source="" *flags:
     {{py}} -m transforms build {{source}} {{flags}}
 
-# Load artifacts/current into "sqlite" (default) or "postgres" (RACING_DATABASE_URL)
+# Load artifacts/current into "sqlite" (default) or "postgres" (RACING_LOADER_DATABASE_URL; RACING_READER_PASSWORD sets the API role's password)
 load target="sqlite":
     {{py}} -m transforms load {{target}}
 

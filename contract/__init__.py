@@ -29,7 +29,11 @@ META_MANIFEST = "manifest"
 POINTER_SCHEMA = "racing"
 POINTER_TABLE = f"{POINTER_SCHEMA}.current"
 VERSION_SCHEMA_PREFIX = "racing_"
-DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+# The API connects as READER_ROLE, which the load grants read access only; the loader connects
+# as an owner (RACING_LOADER_DATABASE_URL), never the API.
+READER_ROLE = "racing_reader"
+DEFAULT_DATABASE_URL = f"postgresql://{READER_ROLE}@127.0.0.1:5432/postgres"
+DEFAULT_LOADER_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def version_schema(data_version: str) -> str:

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from contract import DEFAULT_DATABASE_URL
+from contract import DEFAULT_LOADER_DATABASE_URL, READER_ROLE
 from transforms.build import BuildResult, build
 from transforms.load_sqlite import load_sqlite
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_DATA = Path(os.environ.get("RACING_REAL_DATA", ROOT.parent / "shared" / "data" / "f1"))
-TEST_DATABASE_URL = os.environ.get("RACING_TEST_DATABASE_URL", DEFAULT_DATABASE_URL)
+TEST_DATABASE_URL = os.environ.get("RACING_TEST_DATABASE_URL", DEFAULT_LOADER_DATABASE_URL)
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 # In CI, hypothesis (and schemathesis on top of it) replays the same examples every run, so a
@@ -134,6 +134,13 @@ def real_postgres(real_build: BuildResult, postgres_databases) -> str:
     return url
 
 
+def as_reader(url: str) -> str:
+    """The same database, as the read-only role the load creates (no password: the test
+    server trusts local connections)."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{READER_ROLE}@{rest.rpartition('@')[2]}"
+
+
 def make_client(
     backend: str, artifacts: Path, request: pytest.FixtureRequest, postgres: str = "sample_postgres"
 ):
@@ -143,8 +150,8 @@ def make_client(
     from app.settings import Settings
 
     database_url = TEST_DATABASE_URL
-    if backend == "postgres":
-        database_url = request.getfixturevalue(postgres)
+    if backend == "postgres":  # as deployed: the read-only role, not the loader's owner
+        database_url = as_reader(request.getfixturevalue(postgres))
     settings = Settings(backend=backend, artifacts_dir=artifacts, database_url=database_url)
     return TestClient(create_app(settings))
 

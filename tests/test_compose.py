@@ -88,11 +88,14 @@ def test_compose_loader_is_one_shot_postgres_load(services: dict[str, dict]) -> 
     assert loader["restart"] == "no"
 
 
-@pytest.mark.parametrize("name", ["loader", "api"])
+@pytest.mark.parametrize(
+    ("name", "variable"),
+    [("loader", "RACING_LOADER_DATABASE_URL"), ("api", "RACING_DATABASE_URL")],
+)
 def test_compose_database_url_points_at_the_postgres_service(
-    services: dict[str, dict], name: str
+    services: dict[str, dict], name: str, variable: str
 ) -> None:
-    url = urlsplit(env(services[name])["RACING_DATABASE_URL"])
+    url = urlsplit(env(services[name])[variable])
     assert url.scheme in ("postgresql", "postgres")
     assert url.hostname == "postgres"
     # The loader writes as the loader role; the API reads as the read-only role.

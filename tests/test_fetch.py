@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import http.server
 import socket
 import threading
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from transforms.fetch import FetchError, fetch, main
+from transforms.fetch import FetchError, fetch, main, read_sha256_list
 from transforms.raw import RAW_FILES
 
 VALUES = {"INTEGER": "1", "BIGINT": "2", "DOUBLE": "1.5", "DATE": "2024-03-02"}
@@ -28,6 +29,14 @@ def write_mirror(root: Path) -> None:
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/moved/"):  # a mirror that redirects off the machine
+            self.send_response(302)
+            self.send_header("Location", "http://mirror.example/" + self.path[7:])
+            self.end_headers()
+            return
+        super().do_GET()
 
 
 @pytest.fixture
@@ -161,3 +170,65 @@ def test_timeout_is_per_request(dest: Path) -> None:
         with pytest.raises(FetchError, match=r"cannot reach .*timed out"):
             fetch(dest, url, timeout=0.2)
     assert list(dest.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "url", ["http://example.com/data/", "http://10.0.0.1/", "ftp://example.com/", "data/raw"]
+)
+def test_plain_http_and_other_schemes_refused(dest: Path, url: str, capsys) -> None:
+    before = existing(dest)
+    assert main(["--url", url, "--dest", str(dest)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: refusing {url!r}: use an https://")
+    assert len(err.splitlines()) == 1
+    assert snapshot(dest) == before
+
+
+def test_redirect_to_plain_http_refused(mirror: tuple[Path, str], dest: Path) -> None:
+    _, url = mirror
+    with pytest.raises(FetchError, match=r"refusing 'http://mirror\.example/status\.csv'"):
+        fetch(dest, url + "moved/")
+    assert not dest.exists()
+
+
+def test_size_cap(mirror: tuple[Path, str], dest: Path) -> None:
+    root, url = mirror
+    before = existing(dest)
+    (root / "status.csv").write_text("statusId,status\n" + "1,Finished\n" * 200)
+    with pytest.raises(FetchError, match=r"^status\.csv: larger than 1,000 bytes at "):
+        fetch(dest, url, max_bytes=1000)
+    assert snapshot(dest) == before
+    assert len(fetch(dest, url, max_bytes=10_000)) == len(RAW_FILES)
+
+
+def test_ragged_row_refused(mirror: tuple[Path, str], dest: Path) -> None:
+    root, url = mirror
+    (root / "status.csv").write_bytes(b"statusId,status\n1,Finished\n2,Engine,extra\n")
+    with pytest.raises(FetchError, match=r"^status\.csv: line 3 has 3 fields; expected 2"):
+        fetch(dest, url)
+
+
+def test_sha256_list(mirror: tuple[Path, str], dest: Path, tmp_path: Path, capsys) -> None:
+    root, url = mirror
+    listing = tmp_path / "SHA256SUMS"
+    lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}" for p in root.iterdir()]
+    listing.write_text("\n".join(lines) + "\n")
+    assert main(["--url", url, "--dest", str(dest), "--sha256", str(listing), "-q"]) == 0
+    assert snapshot(dest) == snapshot(root)
+
+    before = snapshot(dest)
+    drivers = root / "drivers.csv"
+    good = drivers.read_bytes()
+    drivers.write_bytes(good.replace("Pérez".encode(), b"Perez", 1))
+    assert main(["--url", url, "--dest", str(dest), "--sha256", str(listing)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: drivers.csv: sha256 ") and "does not match the list" in err
+    assert snapshot(dest) == before
+
+    unlisted = {k: v for k, v in read_sha256_list(listing).items() if k != "drivers.csv"}
+    with pytest.raises(FetchError, match=r"^drivers\.csv: not in the sha256 list"):
+        fetch(dest, url, sha256=unlisted)
+    drivers.write_bytes(good)
+    (root / "seasons.csv").unlink()  # optional, but listed: its absence is an error
+    with pytest.raises(FetchError, match=r"listed file seasons\.csv not found"):
+        fetch(dest, url, sha256=read_sha256_list(listing))

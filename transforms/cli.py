@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from contract import DEFAULT_DATABASE_URL
+from contract import DEFAULT_LOADER_DATABASE_URL
 from transforms.artifacts import NoArtifacts, current_version_dir
 from transforms.build import ShrinkError
 from transforms.raw import InputError
@@ -18,6 +18,10 @@ from transforms.storage import StorageError
 DEFAULT_ARTIFACTS = Path("artifacts")
 DEFAULT_RAW = Path("data/raw")
 DEFAULT_SAMPLE = Path("data/sample")
+# The loader creates schemas (and the reader role where missing), so it connects as an owner;
+# the API connects as the read-only role (RACING_DATABASE_URL, racing_reader), never like this.
+LOADER_URL_ENV = "RACING_LOADER_DATABASE_URL"
+READER_PASSWORD_ENV = "RACING_READER_PASSWORD"
 
 
 def _default_source(quiet: bool) -> Path:
@@ -51,7 +55,11 @@ def main(argv: list[str] | None = None) -> int:
 
     load_p = sub.add_parser("load", help="load artifacts/current into SQLite or PostgreSQL")
     load_p.add_argument("target", choices=["sqlite", "postgres"])
-    load_p.add_argument("--database-url", default=None, help="PostgreSQL URL")
+    load_p.add_argument(
+        "--database-url",
+        default=None,
+        help=f"an owner's PostgreSQL URL (default: ${LOADER_URL_ENV}, else the local postgres)",
+    )
     load_p.add_argument("--quiet", "-q", action="store_true")
 
     sample_p = sub.add_parser("sample", help="write the generated sample CSVs")
@@ -100,10 +108,13 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 from transforms.load_postgres import load_postgres
 
-                url = args.database_url or os.environ.get(
-                    "RACING_DATABASE_URL", DEFAULT_DATABASE_URL
+                url = (
+                    args.database_url
+                    or os.environ.get(LOADER_URL_ENV)
+                    or DEFAULT_LOADER_DATABASE_URL
                 )
-                load_postgres(version_dir, url, log)
+                password = os.environ.get(READER_PASSWORD_ENV) or None
+                load_postgres(version_dir, url, log, reader_password=password)
         elif args.command == "publish":
             from transforms import storage
 

@@ -2,20 +2,27 @@
 
 ``fetch(dest)`` downloads the 14 files of ``transforms.raw.RAW_FILES`` from a base URL (default:
 the TracingInsights/RaceData GitHub mirror; ``<name>.csv`` is appended to the base) into a
-temporary directory next to ``dest``, checks each one (HTTP 200, UTF-8, the exact expected header
-line, at least one data row; a 404 is allowed only for optional files), then swaps the new
-directory into place. On any failure ``dest`` is left exactly as it was and the temporary
-directory is removed. Standard library only.
+temporary directory next to ``dest``, checks each one (HTTP 200, at most ``max_bytes``, UTF-8, the
+exact expected header line, at least one data row, every row as wide as the header, and the
+sha256 of a given list; a 404 is allowed only for optional files), then swaps the new directory
+into place. On any failure ``dest`` is left exactly as it was and the temporary directory is
+removed. Standard library only.
 
-CLI: ``python -m transforms.fetch [--url URL] [--dest data/raw] [--timeout S] [--quiet]``; the
-URL defaults to ``$RACING_DATA_URL``, else DEFAULT_URL. ``file://`` bases work for local mirrors.
+Only ``https://`` and ``file://`` bases are fetched (plain ``http://`` only from the loopback
+interface, which never leaves the machine): the data is published as the API's answers.
+
+CLI: ``python -m transforms.fetch [--url URL] [--dest data/raw] [--sha256 LIST] [--max-mb N]
+[--timeout S] [--quiet]``; the URL defaults to ``$RACING_DATA_URL``, else DEFAULT_URL.
 """
 
 from __future__ import annotations
 
 import argparse
 import codecs
+import csv
+import hashlib
 import http.client
+import ipaddress
 import os
 import shutil
 import sys
@@ -30,19 +37,28 @@ from transforms.raw import RAW_FILES, RawFile
 DEFAULT_URL = "https://raw.githubusercontent.com/TracingInsights/RaceData/main/data/"
 URL_ENV = "RACING_DATA_URL"
 _CHUNK = 1 << 20
+# The largest file of the real data (lap_times.csv) is 17 MB; a mirror serving far more is
+# broken or hostile, and must not fill the disk.
+DEFAULT_MAX_BYTES = 100 << 20
 
 
 class FetchError(Exception):
     """A download or check failed; the message is one line, fit for the user."""
 
 
-def fetch(dest: Path, base_url: str = DEFAULT_URL, timeout: float = 30) -> list[str]:
+def fetch(
+    dest: Path,
+    base_url: str = DEFAULT_URL,
+    timeout: float = 30,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    sha256: dict[str, str] | None = None,
+) -> list[str]:
     """Replace `dest` with freshly downloaded, checked CSVs. Returns one report line per file
-    (name, bytes, rows; or why an optional file is missing). Raises FetchError."""
+    (name, bytes, rows; or why an optional file is missing). `sha256` maps file names to the
+    expected digests: then every file fetched must be listed and match. Raises FetchError."""
     dest = Path(dest)
-    scheme = urllib.parse.urlsplit(base_url).scheme
-    if scheme not in ("http", "https", "file"):
-        raise FetchError(f"unsupported URL {base_url!r}: use an http://, https:// or file:// base")
+    _check_url(base_url)
     base = base_url if base_url.endswith("/") else base_url + "/"
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.fetch-", dir=dest.parent))
@@ -51,20 +67,97 @@ def fetch(dest: Path, base_url: str = DEFAULT_URL, timeout: float = 30) -> list[
         report = []
         for raw in RAW_FILES:
             url = base + raw.filename
-            got = _download(raw, url, tmp / raw.filename, timeout, dest)
+            got = _download(raw, url, tmp / raw.filename, timeout, dest, max_bytes)
             if got is None:
-                if raw.required:
+                if raw.required or (sha256 and raw.filename in sha256):
                     raise FetchError(
-                        f"required file {raw.filename} not found at {url} (HTTP 404); "
-                        f"check --url or {URL_ENV}"
+                        f"{'required' if raw.required else 'listed'} file {raw.filename} not "
+                        f"found at {url} (HTTP 404); check --url or {URL_ENV}"
                     )
                 report.append(f"{raw.filename:<26} missing (HTTP 404; optional, skipped)")
-            else:
-                report.append(f"{raw.filename:<26} {got[0]:>12,} bytes {got[1]:>10,} rows")
+                continue
+            _check_rows(raw, tmp / raw.filename, url)
+            if sha256 is not None:
+                _check_sha256(raw.filename, got[2], sha256, url)
+            report.append(f"{raw.filename:<26} {got[0]:>12,} bytes {got[1]:>10,} rows")
         _swap(tmp, dest)
         return report
     finally:
         shutil.rmtree(tmp, ignore_errors=True)  # already gone after a successful swap
+
+
+def _check_url(base_url: str) -> None:
+    parts = urllib.parse.urlsplit(base_url)
+    if parts.scheme in ("https", "file"):
+        return
+    if parts.scheme == "http" and _loopback(parts.hostname):
+        return
+    raise FetchError(
+        f"refusing {base_url!r}: use an https:// (or file://) base; plain http:// could be "
+        "altered on the way and is accepted only from this machine (127.0.0.1, localhost)"
+    )
+
+
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to a URL that could have been given (no https -> http)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[override]
+        _check_url(newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
+def read_sha256_list(path: Path) -> dict[str, str]:
+    """`sha256sum` output (`<hex>  <name>` per line) as {name: hex}. Raises FetchError."""
+    digests = {}
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FetchError(f"cannot read the sha256 list {path}: {exc}") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        digest, _, name = line.strip().partition(" ")
+        name = name.strip().lstrip("*")  # `*` marks binary mode in sha256sum output
+        if len(digest) != 64 or not all(c in "0123456789abcdefABCDEF" for c in digest) or not name:
+            raise FetchError(f"{path}, line {number}: expected `<sha256 hex>  <file name>`")
+        digests[Path(name).name] = digest.lower()
+    return digests
+
+
+def _check_sha256(name: str, digest: str, expected: dict[str, str], url: str) -> None:
+    if name not in expected:
+        raise FetchError(f"{name}: not in the sha256 list, so it cannot be checked ({url})")
+    if digest != expected[name]:
+        raise FetchError(
+            f"{name}: sha256 {digest} does not match the list ({expected[name]}) at {url}"
+        )
+
+
+def _check_rows(raw: RawFile, path: Path, url: str) -> None:
+    """Every row as wide as the header (races.csv may stop after `url`: SOURCE.md quirk 1)."""
+    allowed = {len(raw.columns), raw.short_row_fields or len(raw.columns)}
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        try:
+            for row in reader:
+                if row and len(row) not in allowed:  # a blank line is no row
+                    raise FetchError(
+                        f"{raw.filename}: line {reader.line_num} has {len(row)} fields; "
+                        f"expected {len(raw.columns)} at {url}"
+                    )
+        except csv.Error as exc:
+            raise FetchError(
+                f"{raw.filename}: line {reader.line_num} is not CSV ({exc}) at {url}"
+            ) from None
 
 
 def _unreachable(url: str, reason: object, dest: Path) -> FetchError:
@@ -75,11 +168,12 @@ def _unreachable(url: str, reason: object, dest: Path) -> FetchError:
 
 
 def _download(
-    raw: RawFile, url: str, out: Path, timeout: float, dest: Path
-) -> tuple[int, int] | None:
-    """Stream `url` into `out`, checking it as it comes. Returns (bytes, data rows); None on 404."""
+    raw: RawFile, url: str, out: Path, timeout: float, dest: Path, max_bytes: int
+) -> tuple[int, int, str] | None:
+    """Stream `url` into `out`, checking it as it comes. Returns (bytes, data rows, sha256);
+    None on 404."""
     try:
-        resp = urllib.request.urlopen(url, timeout=timeout)
+        resp = urllib.request.build_opener(_CheckedRedirects).open(url, timeout=timeout)
     except urllib.error.HTTPError as exc:
         if exc.code == 404:
             return None
@@ -92,11 +186,18 @@ def _download(
         raise _unreachable(url, exc, dest) from None
     expected = ",".join(raw.columns)
     decoder = codecs.getincrementaldecoder("utf-8")()
+    digest = hashlib.sha256()
     head, header_done, size, newlines, last = "", False, 0, 0, b""
+    too_big = FetchError(
+        f"{raw.filename}: larger than {max_bytes:,} bytes at {url}; refusing it (--max-mb)"
+    )
     with resp, out.open("wb") as fh:
         status = getattr(resp, "status", None)
         if url.startswith("http") and status != 200:
             raise FetchError(f"{raw.filename}: HTTP {status} from {url}; expected 200")
+        length = resp.headers.get("Content-Length") if hasattr(resp, "headers") else None
+        if length and length.isdecimal() and int(length) > max_bytes:
+            raise too_big
         while True:
             try:
                 chunk = resp.read(_CHUNK)
@@ -116,7 +217,10 @@ def _download(
                     head, header_done = head.split("\n", 1)[0], True
                 if header_done or len(head) > 2 * len(expected) + 100:
                     _check_header(raw, head, expected, url)
+            if size + len(chunk) > max_bytes:
+                raise too_big
             fh.write(chunk)
+            digest.update(chunk)
             size += len(chunk)
             newlines += chunk.count(b"\n")
             last = chunk[-1:]
@@ -129,7 +233,7 @@ def _download(
     rows = newlines - 1 + (1 if last not in (b"\n", b"") else 0)
     if rows < 1:
         raise FetchError(f"{raw.filename}: no data rows after the header at {url}")
-    return size, rows
+    return size, rows, digest.hexdigest()
 
 
 def _check_header(raw: RawFile, line: str, expected: str, url: str) -> None:
@@ -172,11 +276,25 @@ def main(argv: list[str] | None = None) -> int:
         help=f"base URL, <name>.csv is appended (default: ${URL_ENV} or {DEFAULT_URL})",
     )
     parser.add_argument("--dest", type=Path, default=Path("data/raw"), help="default: data/raw")
+    parser.add_argument(
+        "--sha256",
+        type=Path,
+        help="a sha256sum-style list (`<hex>  <name>`); every file fetched must match it",
+    )
+    parser.add_argument(
+        "--max-mb",
+        type=int,
+        default=DEFAULT_MAX_BYTES >> 20,
+        help="refuse a file larger than this many MiB (default: %(default)s)",
+    )
     parser.add_argument("--timeout", type=float, default=30, help="seconds per request")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     args = parser.parse_args(argv)
     try:
-        report = fetch(args.dest, args.url, args.timeout)
+        expected = read_sha256_list(args.sha256) if args.sha256 else None
+        report = fetch(
+            args.dest, args.url, args.timeout, max_bytes=args.max_mb << 20, sha256=expected
+        )
     except FetchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -18,14 +18,15 @@ from contract import (
     META_TABLE,
     POINTER_SCHEMA,
     POINTER_TABLE,
+    READER_ROLE,
     VERSION_SCHEMA_PREFIX,
     version_schema,
 )
 from transforms.artifacts import read_manifest
 from transforms.load_sqlite import create_indexes
+from transforms.raw import InputError
 from transforms.runner import Log
 
-READER_ROLE = "racing_reader"  # what the API should connect as: it can only read
 KEEP_VERSIONS = 3  # older version schemas are dropped after a successful switch
 
 
@@ -45,7 +46,11 @@ def postgres_type(manifest_type: str) -> str:
     return POSTGRES_TYPES[COLUMN_TYPES[manifest_type]]
 
 
-def load_postgres(version_dir: Path, url: str, log: Log = print) -> str:
+def load_postgres(
+    version_dir: Path, url: str, log: Log = print, *, reader_password: str | None = None
+) -> str:
+    """Load (or only repoint to) a version; `url` is an owner's. The read-only role READER_ROLE
+    is created if missing, granted the version, and given `reader_password` when one is set."""
     started = time.perf_counter()
     manifest = read_manifest(version_dir)
     version = manifest["data_version"]
@@ -87,7 +92,7 @@ def load_postgres(version_dir: Path, url: str, log: Log = print) -> str:
                 f"insert into {schema}.{META_TABLE} values ($1, $2), ($3, $4)",
                 parameters=(META_DATA_VERSION, version, META_MANIFEST, json.dumps(manifest)),
             )
-        _grant_reader(cur, schema)
+        _grant_reader(cur, schema, reader_password)
         cur.execute(
             f"insert into {POINTER_TABLE} (data_version, schema_name) values ($1, $2) "
             "on conflict (singleton) do update set data_version = excluded.data_version, "
@@ -103,9 +108,10 @@ def load_postgres(version_dir: Path, url: str, log: Log = print) -> str:
     return schema
 
 
-def _grant_reader(cur, schema: str) -> None:
-    """A login role that can read the pointer and the loaded versions, nothing else. Created
-    when missing (roles are cluster-wide; a concurrent load may create it first)."""
+def _grant_reader(cur, schema: str, password: str | None) -> None:
+    """A login role that can read the pointer and the loaded versions, nothing else: no
+    superuser, no CREATE anywhere, no server files. Created when missing (roles are
+    cluster-wide; a concurrent load may create it first)."""
     cur.execute(
         f"""
         do $$ begin
@@ -114,6 +120,18 @@ def _grant_reader(cur, schema: str) -> None:
         end $$
         """
     )
+    cur.execute(
+        "select rolsuper or rolcreatedb or rolcreaterole or rolreplication or rolbypassrls "
+        "from pg_roles where rolname = $1",
+        parameters=(READER_ROLE,),
+    )
+    if cur.fetchone()[0]:
+        raise InputError(
+            READER_ROLE, "the API's role may not be superuser or create databases or roles"
+        )
+    if password:
+        cur.execute("select quote_literal($1)", parameters=(password,))
+        cur.execute(f"alter role {READER_ROLE} login password {cur.fetchone()[0]}")
     for statement in (
         f"grant usage on schema {POINTER_SCHEMA}, {schema} to {READER_ROLE}",
         f"grant select on {POINTER_TABLE} to {READER_ROLE}",
