@@ -231,9 +231,10 @@ def test_the_data_release_runs_as_the_loader_role(
         assert pod["restartPolicy"] == "Never"
         (container,) = pod["containers"]
         env = env_of(container)
-        assert env["RACING_DATABASE_URL"] == {
+        assert env["RACING_LOADER_DATABASE_URL"] == {
             "secretKeyRef": {"name": "racing-database", "key": "loader-url"}
         }
+        assert "RACING_DATABASE_URL" not in env  # the API's (reader) URL is never the loader's
         script = " ".join(container["args"])
         assert script.rstrip().endswith("load postgres")
         if overlay == "prod":  # from object storage: build, publish, then load

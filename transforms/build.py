@@ -119,10 +119,10 @@ def _check_shrink(
 ) -> None:
     """Refuse (or with allow_shrink, report) a build that drops more than SHRINK_TOLERANCE of
     the current version's races with results, results or drivers, saying what would be lost."""
-    current = artifacts_dir / artifacts.CURRENT
-    if not (current / artifacts.MANIFEST).is_file():
+    try:
+        old_dir = artifacts.current_version_dir(artifacts_dir)
+    except artifacts.NoArtifacts:
         return
-    old_dir = current.resolve()
     old_marts = artifacts.read_manifest(old_dir).get("marts", {})
     keys = {mart.name: mart.key for mart in runner.marts()}
     losses = []
