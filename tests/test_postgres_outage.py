@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -44,19 +45,23 @@ class Cluster:
         self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
 
 
-@pytest.fixture
-def cluster():
+@contextlib.contextmanager
+def throwaway_cluster(*auth: str, hba_first: str = "") -> Iterator[Cluster]:
+    """A started cluster of the test's own (initdb `auth` options; `hba_first` goes before the
+    generated pg_hba.conf lines), stopped and removed afterwards."""
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb")) or (
         [shutil.which("initdb")] if shutil.which("initdb") else []
     )
     if not found:
         unavailable("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
     # Not under pytest's tmp_path: the postgres user must be able to reach the directory.
-    data = Path(tempfile.mkdtemp(prefix="racing-outage-pg-"))
+    data = Path(tempfile.mkdtemp(prefix="racing-test-pg-"))
     if os.geteuid() == 0:
         shutil.chown(data, "postgres")
     cluster = Cluster(Path(found[-1]).parent, data, free_port())
-    cluster._run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+    cluster._run("initdb", "-D", str(data), "-U", "postgres", *auth, "-E", "UTF8")
+    hba = data / "pg_hba.conf"
+    hba.write_text(hba_first + hba.read_text())
     cluster.start()
     try:
         yield cluster
@@ -64,6 +69,12 @@ def cluster():
         with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             cluster.stop()
         shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture
+def cluster():
+    with throwaway_cluster("--auth=trust") as started:
+        yield started
 
 
 def timed_get(client, url: str):

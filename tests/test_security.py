@@ -4,15 +4,10 @@ reader's password comes from the environment; injection-shaped input never reach
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import glob
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import psycopg
@@ -21,8 +16,7 @@ import pytest
 from app.backends import PostgresBackend, SqliteBackend
 from app.settings import Settings
 from contract import READER_ROLE
-from tests.conftest import ROOT, as_reader, unavailable
-from tests.serving import free_port
+from tests.conftest import ROOT, as_reader
 
 
 def test_reader_role_can_read_but_not_write(sample_postgres):
@@ -102,26 +96,14 @@ def test_the_default_connection_is_the_reader_and_cannot_write_or_read_files(sam
 def password_cluster():
     """A throwaway PostgreSQL cluster where every role but the owner `postgres` must give a
     password over TCP (the shared test server trusts everyone, so passwords go unchecked)."""
-    from tests.test_postgres_outage import Cluster
+    from tests.test_postgres_outage import throwaway_cluster
 
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not found:
-        unavailable("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
-    data = Path(tempfile.mkdtemp(prefix="racing-password-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(data, "postgres")
-    cluster = Cluster(Path(found[-1]).parent, data, free_port())
-    cluster._run("initdb", "-D", str(data), "-U", "postgres", "--auth-local=trust",
-                 "--auth-host=scram-sha-256", "-E", "UTF8")  # fmt: skip
-    hba = data / "pg_hba.conf"
-    hba.write_text("host all postgres 127.0.0.1/32 trust\n" + hba.read_text())
-    cluster.start()
-    try:
+    with throwaway_cluster(
+        "--auth-local=trust",
+        "--auth-host=scram-sha-256",
+        hba_first="host all postgres 127.0.0.1/32 trust\n",
+    ) as cluster:
         yield cluster
-    finally:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            cluster.stop()
-        shutil.rmtree(data, ignore_errors=True)
 
 
 def test_loader_role_is_separate_and_sets_the_reader_password(password_cluster, sample_build):
