@@ -29,6 +29,7 @@ CONTROL_CHARACTERS = [
     ("/circuits/%00/fastest-laps", "circuit", "path"),
     ("/constructors/%00", "constructor", "path"),
     ("/constructors/%09/seasons", "constructor", "path"),
+    ("/ergast/f1/drivers/ham%00ilton.json", "path", "path"),
 ]
 
 

@@ -13,7 +13,7 @@ from litestar.params import Parameter
 from app.edge.problems import PROBLEM_RESPONSES, problem
 from app.ergast import service
 from app.ergast.grammar import GrammarError, parse
-from app.routes.common import BackendDep
+from app.routes.common import TEXT_PATTERN, BackendDep
 
 ErgastLimit = Annotated[
     int,
@@ -34,6 +34,7 @@ ErgastPath = Annotated[
     Parameter(
         description="`[{season}/[{round}/]]{criterion}/{value}/.../{resource}[/{value}]`, "
         "ending in `.json` or `/`",
+        pattern=TEXT_PATTERN,
         examples=[
             Example(summary="A race's results", value="2008/5/results.json"),
             Example(summary="Laps of a driver", value="2024/1/drivers/hamilton/laps.json"),
