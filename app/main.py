@@ -24,7 +24,7 @@ from app.edge.metrics import metrics_endpoint, metrics_from_env, serve_metrics_p
 from app.edge.problems import problem_details_plugin, schema_router
 from app.edge.query import accepted_query_params, check_query_params
 from app.edge.response_cache import ResponseCache, response_cache
-from app.ergast.routes import ErgastController
+from app.ergast.routes import ErgastController, document_forms
 from app.marts import ContractMismatch, check_artifacts
 from app.routes.circuits import CircuitController
 from app.routes.common import document_csv
@@ -182,5 +182,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
     )
     document_csv(app.openapi_schema)
+    document_forms(app.openapi_schema)
     app.state.accepted_query_params = accepted_query_params(app)
     return app

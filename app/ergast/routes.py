@@ -3,11 +3,13 @@ ergast-py). One handler takes the whole path; the grammar decides what it asks f
 
 from __future__ import annotations
 
+import copy
 from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, Response, get
-from litestar.openapi.spec import Example
+from litestar.openapi.spec import Example, OpenAPI, OpenAPIType, PathItem, Schema
+from litestar.openapi.spec import Parameter as ParameterSpec
 from litestar.params import Parameter
 
 from app.edge.problems import PROBLEM_RESPONSES, problem
@@ -88,3 +90,51 @@ class ErgastController(Controller):
             raise problem(exc.status, exc.detail) from None
         document = await service.answer(backend, query, _url(request), limit, offset)
         return Response(msgspec.json.encode(document), media_type="application/json")
+
+
+SEASON = ParameterSpec(
+    name="season",
+    param_in="path",
+    required=True,
+    description="A year, or `current` (the latest season in the data)",
+    schema=Schema(type=OpenAPIType.STRING, pattern=r"^([0-9]{4}|current)$", examples=["2008"]),
+)
+ROUND = ParameterSpec(
+    name="round",
+    param_in="path",
+    required=True,
+    description="A round number, `last` (latest with results) or `next`",
+    schema=Schema(type=OpenAPIType.STRING, pattern=r"^([0-9]{1,2}|last|next)$", examples=["5"]),
+)
+# Forms the catch-all answers, documented on their own so the schema (and generated clients)
+# name the common requests: operation id, summary, path parameters.
+FORMS = {
+    "/ergast/f1/{season}.json": ("ergastSeasonRaces", "A season's races", [SEASON]),
+    "/ergast/f1/{season}/{round}/results.json": (
+        "ergastRaceResults",
+        "A race's results",
+        [SEASON, ROUND],
+    ),
+    "/ergast/f1/{season}/{round}/laps.json": (
+        "ergastRaceLaps",
+        "A race's lap timings, by lap then position",
+        [SEASON, ROUND],
+    ),
+    "/ergast/f1/{season}/driverStandings.json": (
+        "ergastDriverStandings",
+        "Drivers' standings after the season's latest round",
+        [SEASON],
+    ),
+}
+
+
+def document_forms(openapi: OpenAPI) -> None:
+    """Add the documented forms beside `/ergast/f1/{path}`, sharing its responses."""
+    catch_all = openapi.paths["/ergast/f1/{path}"].get
+    query = [p for p in catch_all.parameters or [] if p.param_in == "query"]
+    for path, (operation_id, summary, path_params) in FORMS.items():
+        operation = copy.deepcopy(catch_all)
+        operation.operation_id = operation_id
+        operation.summary = summary
+        operation.parameters = [*path_params, *query]
+        openapi.paths[path] = PathItem(get=operation)
