@@ -22,14 +22,14 @@ build-artifacts source="" *flags:
 load target="sqlite":
     {{py}} -m transforms load {{target}}
 
-# Serve the API on HOST:PORT (RACING_BACKEND=sqlite|postgres|parquet); builds and loads first if needed
-serve:
+# Serve the API on HOST:PORT, one process per core (`just serve --help`); builds and loads first if needed
+serve *args:
     test -f artifacts/current/manifest.json || {{py}} -m transforms build
     case "${RACING_BACKEND:-sqlite}" in \
       sqlite) {{py}} -m transforms load sqlite -q ;; \
       postgres) {{py}} -m transforms load postgres -q ;; \
     esac
-    {{py}} -m app
+    {{py}} -m app {{args}}
 
 # Run the test suite (PostgreSQL tests skip without a server unless CI=true)
 test *args:

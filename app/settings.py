@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
 from contract import DEFAULT_DATABASE_URL
 
 BackendName = Literal["sqlite", "postgres", "parquet"]
+Positive = Annotated[float, msgspec.Meta(gt=0)]
 
 
 def _decode_path(type_: type, value: object) -> object:
@@ -33,6 +34,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     statement_timeout_ms: int = 2000
     pool_size: int = 4
     log_level: str = "info"
+    # Serving processes; None: one per core available (CPU affinity and cgroup quota).
+    workers: Annotated[int, msgspec.Meta(ge=1, le=256)] | None = None
+    # After SIGTERM: /ready answers 503 while every other route serves this long, then exit.
+    drain_seconds: Annotated[float, msgspec.Meta(ge=0)] = 5.0
+    # Slow clients: seconds to send a request head, seconds a kept-alive connection may idle,
+    # and open connections per worker (kept below the file-descriptor limit).
+    header_timeout: Positive = 10.0
+    keep_alive_timeout: Positive = 5.0
+    max_connections: Annotated[int, msgspec.Meta(ge=1)] = 4096
     # "100/minute" (second, minute, hour, day) per client address; off when empty.
     rate_limit: str | None = None
     # Serve /metrics on this port only (not on the public one) when set.
@@ -80,6 +90,11 @@ ENV_NAMES = {
     "statement_timeout_ms": "RACING_STATEMENT_TIMEOUT_MS",
     "pool_size": "RACING_POOL_SIZE",
     "log_level": "RACING_LOG_LEVEL",
+    "workers": "RACING_WORKERS",
+    "drain_seconds": "RACING_DRAIN_SECONDS",
+    "header_timeout": "RACING_HEADER_TIMEOUT",
+    "keep_alive_timeout": "RACING_KEEP_ALIVE_TIMEOUT",
+    "max_connections": "RACING_MAX_CONNECTIONS",
     "rate_limit": "RACING_RATE_LIMIT",
     "trusted_proxies": "RACING_TRUSTED_PROXIES",
     "metrics_port": "RACING_METRICS_PORT",

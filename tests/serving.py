@@ -30,10 +30,12 @@ def running_app(
     *,
     log_level: str = "warning",
     meanwhile: Callable[[], object] = lambda: None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen]]:
     """(url, process) of `python -m app` (sqlite backend) over `artifacts`, once /ready answers;
     its output goes to `log` (a file: a pipe could fill and block it). `meanwhile` runs while
-    it starts. Terminated (SIGTERM, then SIGKILL) however the test ends."""
+    it starts. One worker and no drain unless `env` says otherwise. Terminated (SIGTERM, then
+    SIGKILL) however the test ends."""
     port = free_port()
     env = {
         **os.environ,
@@ -42,6 +44,9 @@ def running_app(
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "RACING_LOG_LEVEL": log_level,
+        "RACING_WORKERS": "1",
+        "RACING_DRAIN_SECONDS": "0",
+        **(env or {}),
     }
     url = f"http://127.0.0.1:{port}"
     with log.open("w") as out:

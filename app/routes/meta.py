@@ -12,6 +12,7 @@ from app.edge.metrics import check_ready
 from app.edge.problems import PROBLEM_RESPONSES, SIZE_LIMITS, UNAVAILABLE
 from app.models import Coverage, Health, Meta, Ready
 from app.routes.common import BackendDep
+from app.serve import DRAINING
 
 
 class MetaController(Controller):
@@ -54,7 +55,10 @@ class MetaController(Controller):
         opt={"cache": False, NO_RATE_LIMIT: True},
     )
     async def ready(self, state: State) -> Response[Ready]:
-        """200 when the database answers and serves the manifest's data_version, else 503."""
+        """200 when the database answers and serves the manifest's data_version, else 503
+        (also while the process drains before exiting: detail `draining`)."""
+        if DRAINING.is_set():
+            raise BackendUnavailable("draining")
         ready, served = await check_ready(state)
         if not ready:
             raise BackendUnavailable(served)

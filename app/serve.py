@@ -1,0 +1,269 @@
+"""Serving: uvicorn with httptools and uvloop, one process per core, slow-client limits, and a
+drain on SIGTERM.
+
+Why uvicorn with httptools + uvloop: measured in `just bench`, it serves a bare ASGI app and this
+app within ~20% of granian's cost per request, and it lets this module own what a rollout needs
+(keep serving after SIGTERM while `/ready` says 503), header-read timeouts and a connection cap.
+Workers are our own small supervisor rather than `uvicorn --workers`: there each response waits
+for a delayed ACK (~44 ms) because the shared socket is created without `IPPROTO_TCP`, so the
+accepted sockets never get TCP_NODELAY.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import logging.config
+import math
+import multiprocessing
+import os
+import resource
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from types import FrameType
+
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from app.logs import server_log_config
+from app.settings import Settings
+
+logger = logging.getLogger("uvicorn.error")
+
+# Set once SIGTERM arrives: `/ready` answers 503 "draining" while every other route still serves.
+DRAINING = threading.Event()
+
+FD_RESERVE = 64  # descriptors kept free for files, the database and logging
+
+
+def available_cores() -> int:
+    """Cores this process may run on: its CPU affinity, bounded by a cgroup CPU quota."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    quota = _cgroup_quota()
+    if quota is not None:
+        cores = min(cores or 1, max(1, math.ceil(quota)))
+    return max(1, cores or 1)
+
+
+def _cgroup_quota() -> float | None:
+    """CPUs allowed by the cgroup (v2 `cpu.max`, v1 `cpu.cfs_quota_us`), None when unlimited."""
+    with contextlib.suppress(OSError, ValueError):
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        return None if quota == "max" else int(quota) / int(period)
+    with contextlib.suppress(OSError, ValueError):
+        v1 = Path("/sys/fs/cgroup/cpu")
+        quota_us = int((v1 / "cpu.cfs_quota_us").read_text())
+        period_us = int((v1 / "cpu.cfs_period_us").read_text())
+        return None if quota_us <= 0 else quota_us / period_us
+    return None
+
+
+def connection_cap(configured: int) -> int:
+    """Connections one worker accepts at once: the setting, kept below the descriptor limit."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return configured
+    return max(1, min(configured, soft - FD_RESERVE))
+
+
+class GuardedProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with what it lacks against slow clients: a deadline for the
+    request head (from the connection's start or the request's first byte), checked once a
+    second by the server; a cap on open connections; and `Connection: close` while draining."""
+
+    max_connections = 1024  # set per process by Worker
+
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self.head_deadline: float | None = self.loop.time() + self.timeout_head
+        if len(self.connections) > self.max_connections:
+            transport.close()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.head_deadline = self.loop.time() + self.timeout_head
+
+    def on_headers_complete(self) -> None:
+        self.head_deadline = None
+        super().on_headers_complete()
+        if DRAINING.is_set() and self.cycle is not None:
+            self.cycle.keep_alive = False  # answer, then close: clients reconnect elsewhere
+
+    timeout_head = 10.0  # set per process by Worker
+
+
+class Worker(uvicorn.Server):
+    """One serving process. On SIGTERM it drains: `/ready` turns 503 at once, every route keeps
+    answering new and in-flight requests for `drain_seconds`, then uvicorn's graceful shutdown
+    runs and the process exits 0. A second SIGTERM changes nothing; SIGINT stops at once."""
+
+    def __init__(self, config: uvicorn.Config, drain_seconds: float) -> None:
+        super().__init__(config)
+        self.drain_seconds = drain_seconds
+        self.drain_until: float | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if sig != signal.SIGTERM:
+            super().handle_exit(sig, frame)
+            return
+        if self.drain_until is None:
+            DRAINING.set()
+            self.drain_until = time.monotonic() + self.drain_seconds
+            logger.info("SIGTERM: draining for %g s, /ready answers 503", self.drain_seconds)
+        # Not recorded in _captured_signals: uvicorn would re-raise it and exit 143, not 0.
+
+    async def on_tick(self, counter: int) -> bool:
+        if counter % 10 == 0:
+            self._close_slow_heads()
+        if self.drain_until is not None and time.monotonic() >= self.drain_until:
+            self.should_exit = True
+        return await super().on_tick(counter)
+
+    def _close_slow_heads(self) -> None:
+        now = None
+        for connection in list(self.server_state.connections):
+            deadline = getattr(connection, "head_deadline", None)
+            if deadline is None:
+                continue
+            now = now or connection.loop.time()
+            if now > deadline and not connection.transport.is_closing():
+                connection.transport.close()
+
+
+def uvicorn_config(settings: Settings) -> uvicorn.Config:
+    GuardedProtocol.timeout_head = settings.header_timeout
+    GuardedProtocol.max_connections = connection_cap(settings.max_connections)
+    return uvicorn.Config(
+        "app.main:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        http=GuardedProtocol,
+        loop="uvloop",
+        log_level=settings.log_level,
+        # The app writes a JSON line per request (app/edge/access_log.py); the server's own lines
+        # become the same JSON. (uvicorn's access log formats and copies every record.)
+        access_log=False,
+        log_config=server_log_config(settings.log_level),
+        # Only a trusted proxy's X-Forwarded-For becomes the client address (rate limiting).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or "",
+        server_header=False,
+        h11_max_incomplete_event_size=16 * 1024,
+        timeout_keep_alive=settings.keep_alive_timeout,
+        timeout_graceful_shutdown=10,
+    )
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The shared listening socket, created with IPPROTO_TCP so that accepted connections get
+    TCP_NODELAY (uvicorn's own supervisor socket lacks it: a 44 ms delayed ACK per response)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise SystemExit(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def run_worker(sock: socket.socket | None = None) -> None:
+    """Serve in this process (on `sock` when a supervisor shares one)."""
+    settings = Settings.from_env()
+    server = Worker(uvicorn_config(settings), settings.drain_seconds)
+    server.run(sockets=[sock] if sock is not None else None)
+    if not server.started:
+        sys.exit(3)
+
+
+def supervise(settings: Settings, workers: int) -> int:
+    """Start `workers` processes on one shared socket; restart any that dies; forward SIGTERM
+    (each worker drains) and SIGINT; exit 0 once they all stopped after a signal."""
+    logging.config.dictConfig(server_log_config(settings.log_level))
+    sock = listening_socket(settings.host, settings.port)
+    metrics_dir = _fresh_metrics_dir()
+    context = multiprocessing.get_context("spawn")
+    stopping: list[int] = []
+
+    def start() -> multiprocessing.process.BaseProcess:
+        process = context.Process(target=run_worker, args=(sock,), daemon=False)
+        process.start()
+        return process
+
+    def forward(sig: int, frame: FrameType | None) -> None:
+        stopping.append(sig)
+        for process in processes:
+            with contextlib.suppress(ProcessLookupError):
+                if process.pid is not None and process.exitcode is None:
+                    os.kill(process.pid, sig)
+
+    processes = []
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    try:
+        processes.extend(start() for _ in range(workers))
+        logger.info(
+            "Serving on http://%s:%d with %d workers (pids %s)",
+            settings.host,
+            settings.port,
+            workers,
+            ", ".join(str(p.pid) for p in processes),
+        )
+        failures = 0
+        while True:
+            alive = False
+            for index, process in enumerate(processes):
+                process.join(timeout=0.2)
+                if process.exitcode is None:
+                    alive = True
+                    continue
+                _mark_dead(process.pid)
+                if stopping:
+                    continue
+                if process.exitcode == 3:  # never started: a restart would fail the same way
+                    forward(signal.SIGTERM, None)
+                    failures += 1
+                    continue
+                logger.error("worker %s exited (%s); restarting it", process.pid, process.exitcode)
+                processes[index] = start()
+                alive = True
+            if not alive:
+                return 1 if failures else 0
+    finally:
+        sock.close()
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _fresh_metrics_dir() -> Path | None:
+    """Prometheus' multiprocess mode needs an empty directory shared by the workers: a new one,
+    inside PROMETHEUS_MULTIPROC_DIR when the operator set it (a writable volume), else in /tmp."""
+    parent = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+    path = Path(tempfile.mkdtemp(prefix="racing-metrics-", dir=parent))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    return path
+
+
+def _mark_dead(pid: int | None) -> None:
+    with contextlib.suppress(Exception):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid)
+
+
+def serve(settings: Settings) -> int:
+    workers = settings.workers or available_cores()
+    if workers == 1:
+        run_worker()
+        return 0
+    return supervise(settings, workers)
