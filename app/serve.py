@@ -103,10 +103,16 @@ class Worker(uvicorn.Server):
     answering new and in-flight requests for `drain_seconds`, then uvicorn's graceful shutdown
     runs and the process exits 0. A second SIGTERM changes nothing; SIGINT stops at once."""
 
-    def __init__(self, config: uvicorn.Config, drain_seconds: float) -> None:
+    def __init__(self, config: uvicorn.Config, drain_seconds: float, started=None) -> None:
         super().__init__(config)
         self.drain_seconds = drain_seconds
         self.drain_until: float | None = None
+        self.started_event = started  # a multiprocessing Event the supervisor waits on
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and self.started_event is not None:
+            self.started_event.set()
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if sig != signal.SIGTERM:
@@ -177,41 +183,50 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run_worker(sock: socket.socket | None = None) -> None:
-    """Serve in this process (on `sock` when a supervisor shares one)."""
+def run_worker(sock: socket.socket | None = None, started=None) -> None:
+    """Serve in this process (on `sock` when a supervisor shares one; `started` is set once the
+    app has started)."""
     settings = Settings.from_env()
-    server = Worker(uvicorn_config(settings), settings.drain_seconds)
+    server = Worker(uvicorn_config(settings), settings.drain_seconds, started)
     server.run(sockets=[sock] if sock is not None else None)
     if not server.started:
         sys.exit(3)
 
 
 def supervise(settings: Settings, workers: int) -> int:
-    """Start `workers` processes on one shared socket; restart any that dies; forward SIGTERM
-    (each worker drains) and SIGINT; exit 0 once they all stopped after a signal."""
+    """Start `workers` processes on one shared socket: the first alone (a start-up error is
+    reported once, and the exit status is its), then the others. Restart any that dies; forward
+    SIGTERM (each worker drains) and SIGINT; exit 0 once they all stopped after a signal."""
     logging.config.dictConfig(server_log_config(settings.log_level))
     sock = listening_socket(settings.host, settings.port)
     metrics_dir = _fresh_metrics_dir()
     context = multiprocessing.get_context("spawn")
     stopping: list[int] = []
+    processes: list[multiprocessing.process.BaseProcess] = []
 
     def start() -> multiprocessing.process.BaseProcess:
-        process = context.Process(target=run_worker, args=(sock,), daemon=False)
+        started = context.Event()
+        process = context.Process(target=run_worker, args=(sock, started))
         process.start()
+        process.started = started  # type: ignore[attr-defined]
         return process
 
     def forward(sig: int, frame: FrameType | None) -> None:
         stopping.append(sig)
         for process in processes:
-            with contextlib.suppress(ProcessLookupError):
-                if process.pid is not None and process.exitcode is None:
+            if process.pid is not None and process.exitcode is None:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(process.pid, sig)
 
-    processes = []
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
     try:
-        processes.extend(start() for _ in range(workers))
+        processes.append(start())
+        while not processes[0].started.wait(0.1):  # type: ignore[attr-defined]
+            if processes[0].exitcode is not None or stopping:
+                processes[0].join()
+                return processes[0].exitcode or 0
+        processes.extend(start() for _ in range(workers - 1))
         logger.info(
             "Serving on http://%s:%d with %d workers (pids %s)",
             settings.host,
@@ -219,26 +234,25 @@ def supervise(settings: Settings, workers: int) -> int:
             workers,
             ", ".join(str(p.pid) for p in processes),
         )
-        failures = 0
+        finished: set[int | None] = set()
         while True:
             alive = False
             for index, process in enumerate(processes):
-                process.join(timeout=0.2)
+                process.join(timeout=0.1)
                 if process.exitcode is None:
                     alive = True
                     continue
-                _mark_dead(process.pid)
-                if stopping:
-                    continue
-                if process.exitcode == 3:  # never started: a restart would fail the same way
-                    forward(signal.SIGTERM, None)
-                    failures += 1
-                    continue
-                logger.error("worker %s exited (%s); restarting it", process.pid, process.exitcode)
-                processes[index] = start()
-                alive = True
+                if process.pid not in finished:
+                    finished.add(process.pid)
+                    _mark_dead(process.pid)
+                    if not stopping and process.exitcode != 3:  # 3: its start-up failed
+                        logger.error(
+                            "worker %s exited (%s); restarting it", process.pid, process.exitcode
+                        )
+                        processes[index] = start()
+                        alive = True
             if not alive:
-                return 1 if failures else 0
+                return 0
     finally:
         sock.close()
         if metrics_dir is not None:
