@@ -66,14 +66,20 @@ def head_as_get(app: Litestar, inner: ASGIApp) -> ASGIApp:
         if scope["method"] != "HEAD":
             await inner(scope, receive, send)
             return
-        scope["method"] = "GET"
+        # A copy: the server reads the method from its own scope to know that a HEAD response
+        # has no body (uvicorn's httptools protocol would wait for Content-Length bytes).
+        as_get = {**scope, "method": "GET"}
 
         async def headless(message: Message) -> None:
             if message["type"] == "http.response.body":
                 message = {**message, "body": b""}  # type: ignore[typeddict-item]
             await send(message)
 
-        await inner(scope, receive, headless)
+        try:
+            await inner(as_get, receive, headless)  # type: ignore[arg-type]
+        finally:
+            if "path_template" in as_get:  # for the layers above: metrics, access log
+                scope["path_template"] = as_get["path_template"]  # type: ignore[typeddict-unknown-key]
 
     return layer
 
