@@ -18,6 +18,9 @@ SCHEMA_VERSION = 2
 MANIFEST_FILE = "manifest.json"
 CURRENT_LINK = "current"
 SQLITE_FILE = "racing.sqlite"
+# The SQLite load records the sha256 of what it wrote here (`<hex>  racing.sqlite`), so the API
+# can check the file it opens (the manifest, written by the build, cannot know it).
+SQLITE_SHA256_FILE = f"{SQLITE_FILE}.sha256"
 
 # Every load holds a META_TABLE of (key, value): the data version and the whole manifest.
 META_TABLE = "meta"

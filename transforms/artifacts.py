@@ -17,7 +17,8 @@ import duckdb
 import pyarrow
 import pyarrow.parquet as pq
 
-from contract import COLUMN_TYPES, CURRENT_LINK, MANIFEST_FILE, SCHEMA_VERSION
+from contract import COLUMN_TYPES, CURRENT_LINK, MANIFEST_FILE, SCHEMA_VERSION, integrity
+from contract.integrity import sha256_file
 from transforms.runner import AuditError, Model
 
 
@@ -31,14 +32,6 @@ def data_version(input_sha256: dict[str, str], transform_sha256: str) -> str:
     for name in sorted(input_sha256):
         digest.update(f"{name} {input_sha256[name]}\n".encode())
     return digest.hexdigest()[:16]
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def write_parquet(con: duckdb.DuckDBPyConnection, mart: Model, directory: Path) -> dict:
@@ -84,30 +77,67 @@ def tool_versions() -> dict[str, str]:
     }
 
 
-def publish(artifacts_dir: Path, version: str, write: Callable[[Path], None]) -> tuple[Path, bool]:
+def publish(
+    artifacts_dir: Path,
+    version: str,
+    write: Callable[[Path], None],
+    log: Callable[[str], None] = lambda _message: None,
+) -> tuple[Path, bool]:
     """Write a version into a temporary directory inside artifacts_dir, rename it into place,
-    then switch `current`. Returns (version directory, whether it was newly written).
+    then switch `current`. Returns (version directory, whether anything was written).
 
-    A version that already exists is not rewritten (same inputs, same bytes): only `current`
-    moves. A failure before the rename leaves no trace but a removed temporary directory."""
+    A version that already exists intact is not rewritten (same inputs, same bytes): only
+    `current` moves. One whose files no longer match its manifest is repaired: the damaged
+    files are replaced, each by an atomic rename, so the directory a server reads never
+    disappears. A failure before a rename leaves no trace but a removed temporary directory."""
     artifacts_dir.mkdir(parents=True, exist_ok=True)
     remove_debris(artifacts_dir)
     final = artifacts_dir / version
-    created = False
-    if not (final / MANIFEST_FILE).is_file():
-        staging = Path(tempfile.mkdtemp(prefix=f".build-{os.getpid()}-", dir=artifacts_dir))
-        try:
-            write(staging)
-            staging.chmod(0o755)  # mkdtemp makes it 0700; the server may run as another user
-            _fsync_dir(staging)
-            if final.exists():  # a directory without a manifest is debris of an older failure
+    damaged = _damaged(final)
+    if damaged == []:
+        switch_current(artifacts_dir, version)
+        return final, False
+    staging = Path(tempfile.mkdtemp(prefix=f".build-{os.getpid()}-", dir=artifacts_dir))
+    try:
+        write(staging)
+        staging.chmod(0o755)  # mkdtemp makes it 0700; the server may run as another user
+        _fsync_dir(staging)
+        if damaged and _same_marts(final, staging):
+            for name in damaged:
+                os.replace(staging / name, final / name)
+            _fsync_dir(final)
+            log(f"   repaired {', '.join(damaged)} in {final}")
+        else:  # nothing usable there: debris of an older failure, or built by other tools
+            if final.exists():
                 shutil.rmtree(final)
             os.rename(staging, final)
-            created = True
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     switch_current(artifacts_dir, version)
-    return final, created
+    return final, True
+
+
+def _damaged(version_dir: Path) -> list[str] | None:
+    """The mart files of an existing version that differ from its manifest ([] if none);
+    None when there is no readable manifest (a directory to replace whole, if any)."""
+    try:
+        manifest = integrity.read_manifest(version_dir)
+    except integrity.IntegrityError:
+        return None
+    damaged = []
+    for mart in manifest["marts"].values():
+        try:
+            integrity.check_file(version_dir / mart["file"], mart["sha256"], mart["bytes"], "")
+        except integrity.IntegrityError:
+            damaged.append(mart["file"])
+    return damaged
+
+
+def _same_marts(old: Path, new: Path) -> bool:
+    """Whether a fresh build wrote exactly the files the old manifest records."""
+    files = {m["file"]: m["sha256"] for m in integrity.read_manifest(old)["marts"].values()}
+    fresh = {m["file"]: m["sha256"] for m in integrity.read_manifest(new)["marts"].values()}
+    return files == fresh
 
 
 def remove_debris(artifacts_dir: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from contract import SCHEMA_VERSION
+from contract import SCHEMA_VERSION, integrity
 from transforms import artifacts, runner
 from transforms.raw import RAW_FILES, load_raw
 from transforms.runner import Log
@@ -79,7 +79,7 @@ def build(
                 manifest["marts"][mart.name] = artifacts.write_parquet(con, mart, directory)
             artifacts.write_manifest(directory, manifest)
 
-        directory, created = artifacts.publish(artifacts_dir, version, write)
+        directory, created = artifacts.publish(artifacts_dir, version, write, log)
     finally:
         con.close()
     seconds = time.perf_counter() - started
@@ -123,7 +123,11 @@ def _check_shrink(
         old_dir = artifacts.current_version_dir(artifacts_dir)
     except artifacts.NoArtifacts:
         return
-    old_marts = artifacts.read_manifest(old_dir).get("marts", {})
+    try:
+        old_marts = integrity.read_manifest(old_dir)["marts"]
+    except integrity.IntegrityError as exc:  # nothing to compare with; the build replaces it
+        log(f"   shrink check skipped: {exc}")
+        return
     keys = {mart.name: mart.key for mart in runner.marts()}
     losses = []
     for what, mart, counted, label in SHRINK_GUARDED:

@@ -14,6 +14,7 @@ from transforms.build import ShrinkError
 from transforms.raw import InputError
 from transforms.runner import AuditError
 from transforms.storage import StorageError
+from transforms.verify import IntegrityError
 
 DEFAULT_ARTIFACTS = Path("artifacts")
 DEFAULT_RAW = Path("data/raw")
@@ -127,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
             from transforms import sample
 
             sample.generate(args.out, seed=args.seed)
-    except (InputError, AuditError, NoArtifacts, ShrinkError, StorageError) as exc:
+    except (InputError, AuditError, IntegrityError, NoArtifacts, ShrinkError, StorageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0

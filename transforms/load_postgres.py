@@ -22,7 +22,7 @@ from contract import (
     VERSION_SCHEMA_PREFIX,
     version_schema,
 )
-from transforms.artifacts import read_manifest
+from contract.integrity import check_marts
 from transforms.load_sqlite import create_indexes
 from transforms.raw import InputError
 from transforms.runner import Log
@@ -52,7 +52,7 @@ def load_postgres(
     """Load (or only repoint to) a version; `url` is an owner's. The read-only role READER_ROLE
     is created if missing, granted the version, and given `reader_password` when one is set."""
     started = time.perf_counter()
-    manifest = read_manifest(version_dir)
+    manifest = check_marts(version_dir)  # every Parquet file as the manifest says, first
     version = manifest["data_version"]
     schema = version_schema(version)
     with adbc.connect(url) as con, con.cursor() as cur:

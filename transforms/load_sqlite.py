@@ -13,7 +13,8 @@ from pathlib import Path
 import duckdb
 
 from contract import COLUMN_TYPES, META_DATA_VERSION, META_MANIFEST, META_TABLE, SQLITE_FILE
-from transforms.artifacts import alive, read_manifest
+from contract.integrity import IntegrityError, check_marts, check_sqlite, record_sqlite
+from transforms.artifacts import alive
 from transforms.runner import Log
 
 # Dates are ISO 8601 text, booleans 0/1.
@@ -49,13 +50,20 @@ def create_indexes(cursor, table: str, mart: dict, schema: str | None = None) ->
 
 
 def load_sqlite(version_dir: Path, log: Log = print) -> Path:
-    """Write version_dir/racing.sqlite (atomically, via a temporary file). Idempotent."""
+    """Write version_dir/racing.sqlite (atomically, via a temporary file) and record its sha256
+    beside it. Idempotent: a file that holds the version and matches its record is kept. Every
+    Parquet file is checked against the manifest first (raises IntegrityError)."""
     started = time.perf_counter()
-    manifest = read_manifest(version_dir)
+    manifest = check_marts(version_dir)
     target = version_dir / SQLITE_FILE
     if target.is_file() and _loaded_version(target) == manifest["data_version"]:
-        log(f"SQLite {target} already holds {manifest['data_version']}")
-        return target
+        try:
+            check_sqlite(version_dir)
+        except IntegrityError as exc:
+            log(f"SQLite: {exc.problem.split(';')[0]}: loading {target} again")
+        else:
+            log(f"SQLite {target} already holds {manifest['data_version']}")
+            return target
     for stale in version_dir.glob(f".{SQLITE_FILE}.*.tmp"):  # left by a killed load
         if not alive(stale.name.split(".")[-2]):
             stale.unlink(missing_ok=True)
@@ -93,6 +101,7 @@ def load_sqlite(version_dir: Path, log: Log = print) -> Path:
         con.execute("analyze")
         con.close()
         os.chmod(tmp, 0o644)
+        record_sqlite(version_dir, tmp)
         os.replace(tmp, target)
     finally:
         con.close()
