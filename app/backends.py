@@ -4,6 +4,7 @@ the subset of SQL that SQLite, PostgreSQL and DuckDB share."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from contract import (
     POINTER_TABLE,
     SQLITE_FILE,
 )
+from contract.integrity import IntegrityError, check_marts, check_sqlite
 
 Row = dict[str, Any]
 DATA_VERSION_SQL = f"select value from {META_TABLE} where key = '{META_DATA_VERSION}'"
@@ -27,6 +29,14 @@ MANIFEST_SQL = f"select value from {META_TABLE} where key = '{META_MANIFEST}'"
 
 class BackendUnavailable(Exception):
     """The database cannot answer now (down, timed out, or nothing loaded)."""
+
+
+class Corrupt(BackendUnavailable):
+    """What would be served is not what was recorded (a changed byte, a malformed page)."""
+
+
+# SQLite result codes (the primary code, the low byte) that mean the file is damaged.
+SQLITE_DAMAGED = {10: "disk I/O error", 11: "malformed", 26: "not a database"}
 
 
 @runtime_checkable
@@ -65,21 +75,36 @@ class SqliteBackend:
 
     def __init__(self, artifacts_dir: Path) -> None:
         version_dir = current_version_dir(artifacts_dir)
-        path = version_dir / SQLITE_FILE
+        path = self.path = version_dir / SQLITE_FILE
         if not path.is_file():
             raise BackendUnavailable(f"{path} is missing; run `just load sqlite`")
+        try:
+            check_sqlite(version_dir)  # every byte as its load recorded
+        except IntegrityError as exc:
+            raise Corrupt(str(exc)) from None
+        self.gone = False
         # immutable=1: the file never changes once written, so SQLite skips locking entirely.
         self._con = sqlite3.connect(
             f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False
         )
-        self._con.execute("pragma query_only = on")
-        row = self._con.execute(MANIFEST_SQL).fetchone()
-        self.manifest = json.loads(row[0])
+        try:
+            self._con.execute("pragma query_only = on")
+            row = self._con.execute(MANIFEST_SQL).fetchone()
+            self.manifest = json.loads(row[0])
+        except (sqlite3.Error, TypeError, ValueError) as exc:
+            self._con.close()
+            raise Corrupt(f"{path}: {exc}; reload it with `just load sqlite`") from None
         self.data_version = self.manifest["data_version"]
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        cursor = self._con.execute(sql, params)
-        return _rows(cursor.description, cursor.fetchall())
+        try:
+            cursor = self._con.execute(sql, params)
+            return _rows(cursor.description, cursor.fetchall())
+        except sqlite3.DatabaseError as exc:
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF not in SQLITE_DAMAGED:
+                raise
+            self.gone = True  # the follower reopens it, verified, or goes unready
+            raise Corrupt(f"{self.path}: {exc}") from None
 
     async def served_version(self) -> str:
         row = self._con.execute(DATA_VERSION_SQL).fetchone()
@@ -99,8 +124,12 @@ class ParquetBackend:
         import duckdb
 
         version_dir = current_version_dir(artifacts_dir)
-        self.manifest = json.loads((version_dir / MANIFEST_FILE).read_text())
+        try:
+            self.manifest = check_marts(version_dir)  # every file as the manifest says
+        except IntegrityError as exc:
+            raise Corrupt(str(exc)) from None
         self.data_version = self.manifest["data_version"]
+        self.gone = False
         self._con = duckdb.connect(
             ":memory:",
             config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
@@ -135,6 +164,7 @@ class PostgresBackend:
         self.manifest: dict = {}
         self.data_version = ""
         self.schema = ""
+        self.gone = False  # the version's schema was dropped (the loader keeps 3)
 
     async def open(self) -> None:
         import psycopg
@@ -189,6 +219,13 @@ class PostgresBackend:
                 return _rows(cur.description, await cur.fetchall())
         except (psycopg.OperationalError, PoolTimeout) as exc:
             raise BackendUnavailable(f"PostgreSQL unavailable: {exc}") from exc
+        except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName) as exc:
+            self.gone = True  # the follower switches to racing.current's version
+            raise BackendUnavailable(
+                f"data version {self.data_version} is no longer in the database ({exc})"
+            ) from exc
+        except (psycopg.errors.DataCorrupted, psycopg.errors.IndexCorrupted) as exc:
+            raise Corrupt(f"PostgreSQL: {exc}") from exc
 
     async def served_version(self) -> str:
         rows = await self.fetch_all(DATA_VERSION_SQL)
@@ -204,10 +241,12 @@ class PostgresBackend:
 
 
 async def open_backend(settings) -> Backend:
+    # Off the event loop: verifying and reading files takes a while, and a running server
+    # opens the next version while it serves the current one.
     if settings.backend == "sqlite":
-        return SqliteBackend(settings.artifacts_dir)
+        return await asyncio.to_thread(SqliteBackend, settings.artifacts_dir)
     if settings.backend == "parquet":
-        return ParquetBackend(settings.artifacts_dir)
+        return await asyncio.to_thread(ParquetBackend, settings.artifacts_dir)
     backend = PostgresBackend(
         settings.database_url, settings.statement_timeout_ms, settings.pool_size
     )

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -17,7 +17,7 @@ from litestar.openapi.spec import Contact, License, Tag
 from litestar.types import Message, Receive, Scope, Send
 
 from app import docs, edge, logs
-from app.backends import Backend, BackendUnavailable, open_backend
+from app.backends import Backend, BackendUnavailable
 from app.edge import limits
 from app.edge.compression import compression_config
 from app.edge.metrics import metrics_endpoint, metrics_from_env, serve_metrics_port, timed_backend
@@ -25,7 +25,8 @@ from app.edge.problems import problem_details_plugin, schema_router
 from app.edge.query import accepted_query_params, check_query_params
 from app.edge.response_cache import ResponseCache, response_cache
 from app.ergast.routes import ErgastController, document_forms
-from app.marts import ContractMismatch, check_artifacts
+from app.follow import NOT_STARTED, SCOPE_KEY, Follower, Snapshot, pinned
+from app.marts import ContractMismatch
 from app.routes.circuits import CircuitController
 from app.routes.common import document_csv
 from app.routes.constructors import ConstructorController
@@ -54,6 +55,9 @@ class RacingApp(Litestar):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            # One data version for the whole request, whatever the follower switches meanwhile.
+            follower = getattr(self.state, "follower", None)
+            scope[SCOPE_KEY] = follower.snapshot if follower is not None else NOT_STARTED  # type: ignore[literal-required]
             await self._edge(scope, receive, send)
         elif scope["type"] == "lifespan":
             await super().__call__(scope, receive, self._startup_failure_in_one_line(send))
@@ -73,8 +77,9 @@ class RacingApp(Litestar):
         return send_lifespan
 
 
-def provide_backend(state: State) -> Backend:
-    return timed_backend(state)
+def provide_backend(request: Request, state: State) -> Backend:
+    """The backend of the snapshot the request took (a 503 when none is being served)."""
+    return timed_backend(state, pinned(request.scope).require())
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -84,19 +89,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        def switched(snapshot: Snapshot) -> None:
+            metrics.ready.set(1 if snapshot.backend is not None else 0)
+            if snapshot.backend is not None:
+                metrics.observe_data(snapshot.data_version, snapshot.backend.manifest)
+
+        follower = Follower(settings, switched)
         try:
-            backend = await open_backend(settings)
+            await follower.start()
         except BackendUnavailable as exc:
             app.state.startup_error = f"cannot start: {exc}"
             raise
-        try:
-            check_artifacts(backend.manifest)
         except ContractMismatch as exc:
             app.state.startup_error = f"artifacts do not fit the API: {exc}"
-            await backend.close()
             raise
-        app.state.backend = backend
-        app.state.data_version = backend.data_version
+        app.state.follower = follower
+        snapshot = follower.snapshot
         app.state.response_cache = (
             ResponseCache(
                 settings.response_cache_entries, settings.response_cache_mb << 20, metrics
@@ -104,13 +112,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             if settings.response_cache
             else None
         )
-        metrics.observe_data(backend.data_version, backend.manifest)
-        metrics.ready.set(1)
         logs.log_event(
             "startup",
-            backend=backend.name,
-            data_version=backend.data_version,
-            data_built_at=backend.manifest.get("built_at"),
+            backend=settings.backend,
+            data_version=snapshot.data_version,
+            data_built_at=snapshot.backend.manifest.get("built_at") if snapshot.backend else None,
             pid=os.getpid(),
         )
         metrics_server = None
@@ -122,10 +128,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             metrics.ready.set(0)
-            logs.log_event("shutdown", backend=backend.name, data_version=backend.data_version)
+            logs.log_event(
+                "shutdown",
+                backend=settings.backend,
+                data_version=follower.snapshot.data_version,
+            )
             if metrics_server is not None:
                 metrics_server.close()
-            await backend.close()
+            await follower.close()
 
     rate_limit, stores = limits.rate_limit(settings)
     app = RacingApp(

@@ -165,7 +165,7 @@ def test_a_new_data_version_is_never_answered_from_the_old_ones_cache(sample_bui
         )
         cache = client.app.state.response_cache
         assert len(cache) == 1
-        client.app.state.data_version = "v2"
+        client.app.state.follower.snapshot.backend.data_version = "v2"  # as after a switch
         new = client.get("/drivers/1", headers={"If-None-Match": old.headers["etag"]})
         assert new.status_code == 200
         assert new.headers["x-data-version"] == "v2"

@@ -107,7 +107,7 @@ def test_rate_limited_and_failed_requests_are_counted(sample_build):
     with TestClient(create_app(settings)) as client:
         assert [client.get("/drivers/1").status_code for _ in range(3)] == [200, 200, 429]
         # the database goes away under the app: uncached queries fail, readiness drops
-        asyncio.run(client.app.state.backend.close())
+        asyncio.run(client.app.state.follower.snapshot.backend.close())
         assert client.get("/ready").status_code == 503
         text = client.get("/metrics").text
     assert requests_by_label(text)[("GET", "/drivers/{driver}", "429")] == 1
@@ -118,7 +118,7 @@ def test_rate_limited_and_failed_requests_are_counted(sample_build):
 
 def test_server_errors_are_counted(sample_build):
     with TestClient(create_app(Settings(artifacts_dir=sample_build.directory.parent))) as client:
-        asyncio.run(client.app.state.backend.close())
+        asyncio.run(client.app.state.follower.snapshot.backend.close())
         response = client.get("/drivers/3")
         assert response.status_code == 500
         assert response.headers["content-type"] == "application/problem+json"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.follow import pinned
+
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -12,9 +14,10 @@ SECURITY_HEADERS = [
 ]
 
 
-def served_version(app: Litestar) -> str:
-    """The data version being served now ("none" before the backend is open)."""
-    return getattr(app.state, "data_version", None) or "none"
+def served_version(scope: Scope) -> str:
+    """The data version this request is served from (the snapshot it took when it arrived;
+    "none" before a backend is open)."""
+    return pinned(scope).data_version
 
 
 def stamp_headers(app: Litestar, inner: ASGIApp) -> ASGIApp:
@@ -23,7 +26,7 @@ def stamp_headers(app: Litestar, inner: ASGIApp) -> ASGIApp:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 if not any(name == b"x-data-version" for name, _ in headers):
-                    headers.append((b"x-data-version", served_version(app).encode()))
+                    headers.append((b"x-data-version", served_version(scope).encode()))
                     headers.extend(SECURITY_HEADERS)
                 message["headers"] = headers
             await send(message)

@@ -29,6 +29,7 @@ from prometheus_client import (
 
 from app.edge.headers import served_version
 from app.edge.limits import NO_RATE_LIMIT
+from app.follow import Snapshot, pinned
 
 log = logging.getLogger("app")
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -185,9 +186,9 @@ def count_responses(app: Litestar, inner: ASGIApp) -> ASGIApp:
         finally:
             path = scope.get("path_template") or UNMATCHED
             metrics.observe_request(method, path, status, time.perf_counter() - started)
-            backend = getattr(app.state, "backend", None)
+            backend = pinned(scope).backend
             if backend is not None:
-                metrics.observe_data(served_version(app), backend.manifest)
+                metrics.observe_data(served_version(scope), backend.manifest)
 
     return layer
 
@@ -223,18 +224,21 @@ class TimedBackend:
             self._metrics.observe_pool(self.inner)
 
 
-def timed_backend(state: State) -> TimedBackend:
-    """The served backend, instrumented (re-wrapped when the backend object changes)."""
+def timed_backend(state: State, backend: Any) -> TimedBackend:
+    """A served backend, instrumented (re-wrapped when the backend object changes)."""
     timed = getattr(state, "timed_backend", None)
-    if timed is None or timed.inner is not state.backend:
-        timed = state.timed_backend = TimedBackend(state.backend, state.metrics)
+    if timed is None or timed.inner is not backend:
+        timed = state.timed_backend = TimedBackend(backend, state.metrics)
     return timed
 
 
-async def check_ready(state: State) -> tuple[bool, str]:
+async def check_ready(state: State, snapshot: Snapshot) -> tuple[bool, str]:
     """(ready, served version or the reason not): the backend answers with the version the
     manifest names. Sets `racing_api_ready`."""
-    backend = timed_backend(state)
+    if snapshot.backend is None:
+        state.metrics.ready.set(0)
+        return False, snapshot.problem or "no data version is being served"
+    backend = timed_backend(state, snapshot.backend)
     try:
         served = await backend.served_version()
     except Exception as exc:
@@ -247,9 +251,11 @@ async def check_ready(state: State) -> tuple[bool, str]:
 
 async def _scrape(state: State) -> bytes:
     metrics: Metrics = state.metrics
-    if getattr(state, "backend", None) is not None:
-        await check_ready(state)
-        metrics.observe_pool(state.backend)
+    snapshot = state.follower.snapshot if getattr(state, "follower", None) else None
+    if snapshot is not None:
+        await check_ready(state, snapshot)
+        if snapshot.backend is not None:
+            metrics.observe_pool(snapshot.backend)
     return metrics.render()
 
 

@@ -105,7 +105,7 @@ def response_cache(app: ASGIApp) -> ASGIApp:
             return
         litestar = scope["app"]
         settings = litestar.state.settings
-        version = served_version(litestar)
+        version = served_version(scope)
         media, encoding = representation(scope)
         request_key = f"{scope['path']}?{canonical_query(scope.get('query_string', b''))}|{media}"
         if scope["route_handler"].opt.get("vary_host"):  # the body names the host (Ergast's url)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import msgspec
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
 
 from app.backends import BackendUnavailable
 from app.edge.limits import NO_RATE_LIMIT
 from app.edge.metrics import check_ready
 from app.edge.problems import PROBLEM_RESPONSES, SIZE_LIMITS, UNAVAILABLE
+from app.follow import pinned
 from app.models import Coverage, Health, Meta, Ready
 from app.routes.common import BackendDep
 from app.serve import DRAINING
@@ -54,12 +55,15 @@ class MetaController(Controller):
         responses={503: UNAVAILABLE, **SIZE_LIMITS},
         opt={"cache": False, NO_RATE_LIMIT: True},
     )
-    async def ready(self, state: State) -> Response[Ready]:
+    async def ready(self, request: Request, state: State) -> Response[Ready]:
         """200 when the database answers and serves the manifest's data_version, else 503
-        (also while the process drains before exiting: detail `draining`)."""
+        (the reason in `detail`: a database down, a damaged or vanished version, or
+        `draining` while the process drains before exiting)."""
         if DRAINING.is_set():
             raise BackendUnavailable("draining")
-        ready, served = await check_ready(state)
+        snapshot = pinned(request.scope)
+        ready, served = await check_ready(state, snapshot)
         if not ready:
             raise BackendUnavailable(served)
-        return Response(Ready(status="ready", data_version=served, backend=state.backend.name))
+        backend = snapshot.require()
+        return Response(Ready(status="ready", data_version=served, backend=backend.name))
