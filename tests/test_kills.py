@@ -10,7 +10,6 @@ to the final rename or commit."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import random
@@ -24,6 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from contract.integrity import sha256_file as sha256
 from tests.conftest import REAL_DATA, ROOT
 from tests.serving import running_app
 from transforms import sample
@@ -69,14 +69,6 @@ def run_and_kill(command: list[str], delay: float) -> bool:
         if process.poll() is None:
             process.kill()
             process.wait(timeout=30)
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def assert_complete_version(directory: Path) -> dict:
