@@ -3,11 +3,10 @@ search and format (`listing`), the RFC 8288 Link header, and answering lists as 
 
 from __future__ import annotations
 
-import csv
-import datetime
 import enum
+import functools
 import inspect
-import io
+import re
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
@@ -172,48 +171,84 @@ def respond(request: Request, result: Page | list, struct: type[msgspec.Struct])
     return Response(to_csv(items, struct), media_type=CSV_MEDIA_TYPE, headers=headers)
 
 
+# Spreadsheets run a cell that starts with one of these as a formula (OWASP, "CSV Injection"):
+# such a text cell is written with a leading `'`, which they show as text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> str:
+    """A value as `msgspec.to_builtins` gives it, written as in JSON; text that a spreadsheet
+    would read as a formula is neutralised."""
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime.date):
-        return value.isoformat()
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is str:
+        return "'" + value if value.startswith(FORMULA_START) else value
     return str(value)
 
 
-def flatten(item: msgspec.Struct) -> dict[str, str]:
-    """One CSV row: scalars as they are; a list of objects becomes one column per sub-field,
-    named `<field>_<subfield>`, values joined with `|` (`constructors_name`: `McLaren|Mercedes`)."""
-    row: dict[str, str] = {}
-    for field in msgspec.structs.fields(item):
-        value = getattr(item, field.name)
-        if isinstance(value, list):
-            subfields = [f.name for f in msgspec.structs.fields(field.type.__args__[0])]
-            for sub in subfields:
-                row[f"{field.name}_{sub}"] = "|".join(_cell(getattr(v, sub)) for v in value)
-        else:
-            row[field.name] = _cell(value)
-    return row
-
-
-def csv_header(struct: type[msgspec.Struct]) -> list[str]:
-    names = []
+@functools.cache
+def _columns(struct: type[msgspec.Struct]) -> tuple[tuple[str, tuple[str, ...] | None], ...]:
+    """Per field: its name, and the sub-field names when it is a list of objects."""
+    plan = []
     for field in msgspec.structs.fields(struct):
         args = getattr(field.type, "__args__", ())
         if getattr(field.type, "__origin__", None) is list and args:
-            names += [f"{field.name}_{f.name}" for f in msgspec.structs.fields(args[0])]
+            plan.append((field.name, tuple(f.name for f in msgspec.structs.fields(args[0]))))
         else:
-            names.append(field.name)
-    return names
+            plan.append((field.name, None))
+    return tuple(plan)
+
+
+def csv_header(struct: type[msgspec.Struct]) -> list[str]:
+    return [
+        f"{name}_{sub}" if subs else name
+        for name, subs in _columns(struct)
+        for sub in (subs or (None,))
+    ]
+
+
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]').search
+
+
+def _field(text: str) -> str:
+    """RFC 4180 quoting: a field with a comma, a quote or a line break (CR too) is quoted."""
+    return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES(text) else text
 
 
 def to_csv(items: Sequence[msgspec.Struct], struct: type[msgspec.Struct]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=csv_header(struct), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(flatten(item) for item in items)
-    return buffer.getvalue().encode()
+    """A header row, then one row per item: scalars as they are; a list of objects becomes one
+    column per sub-field, named `<field>_<subfield>`, values joined with `|`
+    (`constructors_name`: `McLaren|Mercedes`). The field plan is worked out once per Struct and
+    the rows come from msgspec's C conversion, not from per-row reflection."""
+    plan = _columns(struct)
+    cell, needs_quotes = _cell, _NEEDS_QUOTES
+    lines = [",".join(csv_header(struct))]
+    for row in msgspec.to_builtins(items):
+        out = []
+        for name, subs in plan:
+            value = row.get(name)
+            if subs is None:  # _cell and _field inlined: this runs for every cell of a page
+                kind = type(value)
+                if kind is str:
+                    if value.startswith(FORMULA_START):
+                        value = "'" + value
+                    out.append(_field(value) if needs_quotes(value) else value)
+                elif value is None:
+                    out.append("")
+                elif kind is bool:
+                    out.append("true" if value else "false")
+                else:
+                    out.append(str(value))
+            else:
+                objects = value or ()
+                out.extend(_field("|".join(cell(o.get(sub)) for o in objects)) for sub in subs)
+        lines.append(",".join(out))
+    lines.append("")
+    return "\n".join(lines).encode()
 
 
 def document_csv(openapi: OpenAPI) -> None:

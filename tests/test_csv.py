@@ -1,0 +1,87 @@
+"""CSV rows: the same values as JSON, lists of objects as `<field>_<subfield>` columns, and text
+that a spreadsheet would run as a formula neutralised (OWASP "CSV Injection")."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+
+import msgspec
+import pytest
+
+from app.routes.common import csv_header, to_csv
+
+
+class Team(msgspec.Struct, frozen=True, kw_only=True):
+    ref: str
+    points: float
+
+
+class Line(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    number: int | None
+    delta: float
+    champion: bool
+    born: datetime.date | None
+    teams: list[Team]
+
+
+def rows(items: list[Line]) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(to_csv(items, Line).decode())))
+
+
+def test_values_are_written_as_in_json():
+    line = Line(
+        name="Lewis Hamilton",
+        number=None,
+        delta=-1.5,
+        champion=True,
+        born=datetime.date(1985, 1, 7),
+        teams=[Team(ref="mclaren", points=98.0), Team(ref="mercedes", points=413.5)],
+    )
+    header, row = rows([line])
+    assert header == csv_header(Line)
+    assert header == [
+        "name",
+        "number",
+        "delta",
+        "champion",
+        "born",
+        "teams_ref",
+        "teams_points",
+    ]
+    # Numbers are never neutralised: -1.5 stays a number.
+    assert row == [
+        "Lewis Hamilton",
+        "",
+        "-1.5",
+        "true",
+        "1985-01-07",
+        "mclaren|mercedes",
+        "98.0|413.5",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text", ["=1+2", "+1", "-2", "@SUM(A1)", "\tcmd", "\rcmd", '=HYPERLINK("x")']
+)
+def test_formula_leading_text_is_neutralised(text):
+    line = Line(
+        name=text,
+        number=1,
+        delta=0.0,
+        champion=False,
+        born=None,
+        teams=[Team(ref=text, points=1.0)],
+    )
+    _, row = rows([line])
+    assert row[0] == "'" + text
+    assert row[5] == "'" + text
+    assert row[3] == "false" and row[4] == ""
+
+
+def test_plain_text_is_unchanged():
+    line = Line(name="a=b, c", number=7, delta=2.0, champion=False, born=None, teams=[])
+    _, row = rows([line])
+    assert row == ["a=b, c", "7", "2.0", "false", "", "", ""]
