@@ -64,7 +64,8 @@ NUMERIC = {
 }
 _RESULT_FILTERS = {"grid", "position", "fastest", "status"}
 _COMMON = {"season", "round", "circuit", "constructor", "driver", *_RESULT_FILTERS}
-# Filters each resource understands (Jolpica's matrix); anything else is a 400.
+# Filters each resource understands (Jolpica's matrix); anything else is a 400. The 400s begin
+# as Jolpica's do ("Bad Request: Unsupported filter for endpoint", ...).
 SUPPORTED = {
     **{
         name: _COMMON
@@ -159,7 +160,9 @@ def parse(path: str) -> Query:
         _set(query, CRITERIA[name], pairs[index + 1])
     if value is not None:
         if resource not in RESOURCE_VALUE:
-            raise GrammarError(400, f"Bad Request: {resource} takes no value after it")
+            raise GrammarError(
+                400, f"Bad Request: Endpoint does not support final filter ({resource})."
+            )
         _set(query, RESOURCE_VALUE[resource], value)
     _check_supported(query)
     return query
@@ -186,9 +189,14 @@ def _check_supported(query: Query) -> None:
     if unsupported:
         raise GrammarError(
             400,
-            f"Bad Request: Unsupported filter for {query.resource}: {', '.join(unsupported)}",
+            "Bad Request: Unsupported filter for endpoint "
+            f"({query.resource}: {', '.join(unsupported)}).",
         )
     for required in REQUIRED.get(query.resource, ()):
         if required not in given:
-            needed = " and ".join(REQUIRED[query.resource])
-            raise GrammarError(400, f"Bad Request: {query.resource} need a {needed}")
+            needed = ", ".join(REQUIRED[query.resource])
+            raise GrammarError(
+                400,
+                f"Bad Request: Missing one of the required parameters ({query.resource} need: "
+                f"{needed}).",
+            )
