@@ -161,6 +161,7 @@ class PostgresBackend:
         self._timeout_ms = statement_timeout_ms
         self._pool_size = pool_size
         self._pool = None
+        self._lent = 0  # connections lent out by fetch_all right now
         self.manifest: dict = {}
         self.data_version = ""
         self.schema = ""
@@ -215,8 +216,12 @@ class PostgresBackend:
 
         try:
             async with self._pool.connection() as con:
-                cur = await con.execute(sql.replace("?", "%s"), params, prepare=True)
-                return _rows(cur.description, await cur.fetchall())
+                self._lent += 1
+                try:
+                    cur = await con.execute(sql.replace("?", "%s"), params, prepare=True)
+                    return _rows(cur.description, await cur.fetchall())
+                finally:
+                    self._lent -= 1
         except (psycopg.OperationalError, PoolTimeout) as exc:
             raise BackendUnavailable(f"PostgreSQL unavailable: {exc}") from exc
         except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName) as exc:
@@ -232,8 +237,17 @@ class PostgresBackend:
         return rows[0]["value"]
 
     def pool_stats(self) -> dict[str, int]:
-        """psycopg_pool's figures (`pool_size`, `pool_available`, `requests_waiting`)."""
-        return self._pool.get_stats() if self._pool is not None else {}
+        """`pool_size` and `requests_waiting` from psycopg_pool, and the connections lent out
+        counted here: the pool's size minus its idle connections also counts connections still
+        being opened or checked in the background, so it is not "in use"."""
+        if self._pool is None:
+            return {}
+        stats = self._pool.get_stats()
+        return {
+            "pool_size": stats.get("pool_size", 0),
+            "connections_in_use": self._lent,
+            "requests_waiting": stats.get("requests_waiting", 0),
+        }
 
     async def close(self) -> None:
         if self._pool is not None:

@@ -139,9 +139,8 @@ class Metrics:
         if stats is None:
             return
         figures = stats()
-        size = figures.get("pool_size", 0)
-        self.pool_size.set(size)
-        self.pool_in_use.set(size - figures.get("pool_available", 0))
+        self.pool_size.set(figures.get("pool_size", 0))
+        self.pool_in_use.set(figures.get("connections_in_use", 0))
         self.pool_waiting.set(figures.get("requests_waiting", 0))
 
     def render(self) -> bytes:
