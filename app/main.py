@@ -128,6 +128,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             metrics.ready.set(0)
+            logs.flush()  # request lines still waiting (a worker process exits without atexit)
             logs.log_event(
                 "shutdown",
                 backend=settings.backend,

@@ -13,6 +13,7 @@ import re
 import time
 from random import getrandbits
 
+import msgspec
 from litestar import Litestar
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -20,6 +21,24 @@ from app import logs
 from app.edge.metrics import UNMATCHED
 
 REQUEST_ID = re.compile(rb"[A-Za-z0-9._:@/+=-]{1,128}")
+
+
+class RequestLine(msgspec.Struct):
+    """A request line, in its field order (a Struct encodes in a quarter of a dict's time)."""
+
+    time: str
+    level: str
+    logger: str
+    event: str
+    method: str
+    route: str
+    path: str
+    status: int
+    duration_ms: float
+    bytes: int
+    data_version: str | None
+    request_id: str
+    client: str | None
 
 
 def _request_id(headers: list[tuple[bytes, bytes]]) -> bytes:
@@ -57,7 +76,8 @@ def access_log(app: Litestar, inner: ASGIApp) -> ASGIApp:
                 message["headers"] = headers
             await send(message)
 
-        token = logs.request_id.set(rid.decode())
+        rid_text = rid.decode()
+        token = logs.request_id.set(rid_text)
         try:
             await inner(scope, receive, send_logged)
         except BaseException:
@@ -67,25 +87,21 @@ def access_log(app: Litestar, inner: ASGIApp) -> ASGIApp:
             logs.request_id.reset(token)
             if logs.lines.enabled:
                 client = scope.get("client")
-                logs.lines.write(
-                    logs.encode(
-                        {
-                            "time": logs.format_time(time.time()),
-                            "level": "info",
-                            "logger": "racing.access",
-                            "event": "request",
-                            "method": method,
-                            "route": scope.get("path_template") or UNMATCHED,
-                            "path": path,
-                            "status": status,
-                            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                            "bytes": sent,
-                            "data_version": version.decode() or None,
-                            "request_id": rid.decode(),
-                            "client": client[0] if client else None,
-                        }
-                    )
-                    + b"\n"
+                line = RequestLine(
+                    logs.format_time(time.time()),
+                    "info",
+                    "racing.access",
+                    "request",
+                    method,
+                    scope.get("path_template") or UNMATCHED,
+                    path,
+                    status,
+                    round((time.perf_counter() - started) * 1000, 3),
+                    sent,
+                    version.decode() or None,
+                    rid_text,
+                    client[0] if client else None,
                 )
+                logs.lines.write(logs.encode(line) + b"\n")
 
     return layer
