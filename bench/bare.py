@@ -42,3 +42,23 @@ def litestar():
         return DRIVER
 
     return Litestar([constant], openapi_config=None)
+
+
+def main() -> None:
+    """`python bench/bare.py asgi|litestar`: serve a ceiling app exactly as `python -m app`
+    serves the API (app/serve.py's uvicorn settings: httptools, uvloop, no access log, one
+    worker, HOST/PORT from the environment)."""
+    import sys
+
+    from app.serve import Worker, uvicorn_config
+    from app.settings import Settings
+
+    kind = sys.argv[1] if len(sys.argv) > 1 else "asgi"
+    config = uvicorn_config(Settings.from_env())
+    config.app = f"bare:{kind}"
+    config.factory = kind == "litestar"
+    Worker(config, drain_seconds=0).run()
+
+
+if __name__ == "__main__":
+    main()

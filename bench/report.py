@@ -20,6 +20,9 @@ SCENARIO_TITLES = {
     "drivers_page": "/drivers?limit=100",
     "circuit": "/circuits/{random id}",
     "revalidate": "304: /drivers/1 + If-None-Match",
+    "drivers_csv": "/drivers?limit=100&format=csv",
+    "drivers_1000": "/drivers?limit=1000",
+    "bare": "constant body (ceiling)",
     "ds_row": "/racing/driver_summary/{random id}.json",
     "ds_page": "/racing/driver_summary.json?_size=100",
 }
@@ -377,3 +380,50 @@ def targets_markdown(items: list[Target]) -> str:
     lines = ["| target | measured | |", "|---|---|---|"]
     lines.extend(t.markdown() for t in items)
     return "\n".join(lines)
+
+
+def speed_targets(table: Table, startup_s: float | None, rss_mb: float | None) -> list[Target]:
+    """Issue 14's targets, as ratios and µs of server CPU per request from this one run."""
+    out: list[Target] = []
+
+    def row(server: str, scenario: str) -> Row | None:
+        return table.get(server, scenario)
+
+    bare, cached = row("bare asgi", "bare"), row("sqlite", "driver")
+    litestar = row("bare litestar", "bare")
+    if bare and cached:
+        ratio = cached.rps / bare.rps
+        extra = f"; bare Litestar {litestar.rps / bare.rps:.0%}" if litestar else ""
+        out.append(Target("cached /drivers/{id} ≥ 50% of bare ASGI (RPS)", f"{ratio:.0%}{extra}",
+                          ratio >= 0.5))  # fmt: skip
+    for scenario, goal in (("driver", 150), ("drivers_page", 400), ("drivers_1000", 3000)):
+        r = row("sqlite, cache off", scenario)
+        us = r.cpu_us_per_request if r else None
+        out.append(Target(f"cache off: {SCENARIO_TITLES[scenario]} ≤ {goal} µs CPU",
+                          _us(us), None if us is None else us <= goal))  # fmt: skip
+    page, csv = row("sqlite, cache off", "drivers_page"), row("sqlite, cache off", "drivers_csv")
+    if page and csv and page.cpu_us_per_request and csv.cpu_us_per_request:
+        ratio = csv.cpu_us_per_request / page.cpu_us_per_request
+        out.append(Target("cache off: CSV page ≤ 2× its JSON page (CPU/req)", f"{ratio:.2f}×",
+                          ratio <= 2))  # fmt: skip
+    one = row("cache off, 1 worker, unpinned", "driver")
+    two = row("cache off, 2 workers, unpinned", "driver")
+    if one and two:
+        ratio = two.rps / one.rps
+        out.append(Target("2 workers ≥ 1.7× one worker, cache off (RPS)", f"{ratio:.2f}×",
+                          ratio >= 1.7))  # fmt: skip
+    logged, quiet = row("sqlite", "driver"), row("sqlite, no access log", "driver")
+    if logged and quiet and logged.cpu_us_per_request and quiet.cpu_us_per_request:
+        cost = logged.cpu_us_per_request / quiet.cpu_us_per_request - 1
+        out.append(Target("access log costs ≤ 10% (cached lookup, CPU/req)", f"{cost:+.0%}",
+                          cost <= 0.10))  # fmt: skip
+    sqlite, parquet = row("sqlite, cache off", "driver"), row("parquet, cache off", "driver")
+    if sqlite and parquet:
+        ratio = sqlite.rps / parquet.rps
+        out.append(Target("parquet, cache off, within 2× sqlite (/drivers/{id} RPS)",
+                          f"{ratio:.2f}×", ratio <= 2))  # fmt: skip
+    out.append(Target("start-up to first /ready (sqlite, 1 worker)",
+                      "—" if startup_s is None else f"{startup_s:.2f} s", None))  # fmt: skip
+    out.append(Target("RSS per worker (sqlite, after its runs)",
+                      "—" if rss_mb is None else f"{rss_mb:.0f} MB", None))  # fmt: skip
+    return out

@@ -4,7 +4,9 @@ against the same server's /health ceiling and against Datasette over the same SQ
     .venv/bin/python bench/run.py            # full: every backend, granian, Datasette (≤ 5 min)
     .venv/bin/python bench/run.py --quick    # sqlite + ceiling + Datasette, short runs (≤ 60 s)
 
-Writes bench/results/<UTC timestamp>.md and bench/results/latest.md. Everything it starts
+Writes bench/out/<UTC timestamp>.md (ignored by git); with --record, bench/results/<stamp>.md and
+bench/results/latest.md (tracked). PostgreSQL: RACING_BENCH_DATABASE_URL (default
+postgresql://postgres@127.0.0.1:5432/racing_bench, created when missing). Everything it starts
 (servers, load generators) runs in its own process group on loopback and is stopped at the end.
 """
 
@@ -36,12 +38,14 @@ from servers import (
     ROOT,
     Server,
     api_server,
+    bare_server,
     datasette_server,
     ensure_datasette,
     granian_available,
 )
 
-RESULTS_DIR = ROOT / "bench" / "results"
+RESULTS_DIR = ROOT / "bench" / "results"  # --record: tracked
+OUT_DIR = ROOT / "bench" / "out"  # every run: ignored by git
 REAL_DATA = Path(os.environ.get("RACING_REAL_DATA", ROOT.parent / "shared" / "data" / "f1"))
 DEFAULT_BENCH_DB = "postgresql://postgres@127.0.0.1:5432/racing_bench"
 CONNECTIONS = 32
@@ -150,6 +154,7 @@ class Plan:
     scenarios: list[str]
     warm_limit: int | None = None
     optional: bool = False
+    unpinned: bool = False  # server and load generator free to use every core (worker scaling)
 
 
 def api_scenarios(driver_ids: list[int], circuit_ids: list[int], etag: str) -> dict[str, Scenario]:
@@ -159,6 +164,9 @@ def api_scenarios(driver_ids: list[int], circuit_ids: list[int], etag: str) -> d
         "drivers_page": Scenario("drivers_page", ("/drivers?limit=100",)),
         "circuit": Scenario("circuit", tuple(f"/circuits/{i}" for i in circuit_ids)),
         "revalidate": Scenario("revalidate", ("/drivers/1",), 304, etag),
+        "drivers_csv": Scenario("drivers_csv", ("/drivers?limit=100&format=csv",)),
+        "drivers_1000": Scenario("drivers_1000", ("/drivers?limit=1000",)),
+        "bare": Scenario("bare", ("/drivers/1",)),
     }
 
 
@@ -199,6 +207,9 @@ def drive(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="sqlite + ceiling + Datasette, short")
+    parser.add_argument(
+        "--record", action="store_true", help="also write bench/results/ (tracked) for the README"
+    )
     args = parser.parse_args(argv)
     mode = QUICK if args.quick else FULL
     started = time.perf_counter()
@@ -229,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         manifest = json.loads((version_dir / "manifest.json").read_text())
 
         load = LoadGenerator(workdir, CONNECTIONS, LOAD_CORE)
+        free_load = LoadGenerator(workdir, CONNECTIONS, None)
         log(f"== HTTP ({mode.name}): {load.name}")
         datasette_exe = ensure_datasette()
         all_api = ["health", "driver", "drivers_page", "circuit", "revalidate"]
@@ -252,7 +264,44 @@ def main(argv: list[str] | None = None) -> int:
                 warm_limit=None if cache else 100,  # no response cache to fill
             )
 
-        plans = [api("sqlite", "sqlite")]
+        def ceiling(kind: str) -> Plan:
+            return Plan(f"bare {kind}", lambda: bare_server(kind, workdir), ["bare"])
+
+        uncached = ["driver", "drivers_page", "drivers_csv", "drivers_1000"]
+        # The API first: its answers give the ids the scenarios use.
+        plans = [api("sqlite", "sqlite"), ceiling("asgi"), ceiling("litestar")]
+        plans.append(api("sqlite, cache off", "sqlite", uncached, cache=False))
+        quiet = {"RACING_LOG_LEVEL": "warning"}  # the JSON request lines are `info`
+        plans.append(
+            Plan(
+                "sqlite, no access log",
+                lambda: api_server(
+                    "sqlite, no access log", "sqlite", artifacts, url, workdir, extra_env=quiet
+                ),
+                ["driver"],
+            )
+        )
+        for workers in (1, 2):
+            label = f"cache off, {workers} worker{'s' if workers > 1 else ''}, unpinned"
+            env = {"RACING_WORKERS": str(workers)}
+            plans.append(
+                Plan(
+                    label,
+                    lambda label=label, env=env: api_server(
+                        label,
+                        "sqlite",
+                        artifacts,
+                        url,
+                        workdir,
+                        cache=False,
+                        extra_env=env,
+                        core=None,
+                    ),
+                    ["driver"],
+                    warm_limit=100,
+                    unpinned=True,
+                )
+            )
         if datasette_exe is not None:
             counts_file = workdir / "counts.json"
             plans.append(
@@ -264,7 +313,6 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         if mode.full:
-            plans.append(api("sqlite, cache off", "sqlite", cache=False))
             plans.append(api("parquet", "parquet"))
             if not pg_error:
                 plans.append(api("postgres", "postgres"))
@@ -279,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         rows: list[report.Row] = []
         skipped: list[str] = []
         api_rss: float | None = None
+        startup_s: float | None = None
         catalog: dict[str, Scenario] = {}
         driver_ids: list[int] = []
         for plan in plans:
@@ -297,9 +346,11 @@ def main(argv: list[str] | None = None) -> int:
                 catalog = api_scenarios(driver_ids, circuit_ids, etag)
                 catalog.update(datasette_scenarios(driver_ids))
             scenarios = [catalog[name] for name in plan.scenarios]
-            results = drive(server, scenarios, load, mode, plan.warm_limit)
+            generator = free_load if plan.unpinned else load
+            results = drive(server, scenarios, generator, mode, plan.warm_limit)
             rows.extend(report.median_row(plan.label, name, rs) for name, rs in results.items())
             if plan.label == "sqlite":
+                startup_s = server.startup_s
                 api_rss = server.rss_mb()
                 log(f"  sqlite server VmRSS after its load runs: {api_rss:.0f} MB")
             server.stop()
@@ -352,6 +403,8 @@ def main(argv: list[str] | None = None) -> int:
                 report.build_table(build_times),
                 "## Targets",
                 report.targets_markdown(items),
+                "## Speed (issue 14)",
+                report.targets_markdown(report.speed_targets(table, startup_s, api_rss)),
                 "API RSS: VmRSS of the sqlite server process after its load runs. "
                 + (
                     f"Skipped to stay within the time bound: {', '.join(skipped)}. "
@@ -362,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
             ]
         )
         print("\n" + document)
-        write_results(document, started_utc)
+        write_results(document, started_utc, args.record)
         return 0
     finally:
         for server in running:
@@ -371,14 +424,17 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def write_results(document: str, started: datetime.datetime) -> None:
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+def write_results(document: str, started: datetime.datetime, record: bool) -> None:
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
-    for name in (f"{stamp}.md", "latest.md"):
-        tmp = RESULTS_DIR / f"{name}.tmp"
+    targets = [(OUT_DIR, f"{stamp}.md")]
+    if record:
+        targets += [(RESULTS_DIR, f"{stamp}.md"), (RESULTS_DIR, "latest.md")]
+    for directory, name in targets:
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = directory / f"{name}.tmp"
         tmp.write_text(document + "\n")
-        tmp.replace(RESULTS_DIR / name)
-    log(f"\nwritten bench/results/{stamp}.md and bench/results/latest.md")
+        tmp.replace(directory / name)
+        log(f"written {(directory / name).relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -51,12 +51,14 @@ class Server:
     port: int = field(default_factory=free_port)
     cwd: Path = ROOT
     proc: subprocess.Popen | None = None
+    startup_s: float | None = None  # from start to the first 200 on ready_path
 
     @property
     def log_path(self) -> Path:
         return self.logdir / f"server-{self.label.replace(' ', '_')}-{self.port}.log"
 
     def start(self, timeout: float = 90.0) -> None:
+        began = time.monotonic()
         log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
             [*taskset_prefix(self.core), *self.cmd],
@@ -76,6 +78,7 @@ class Server:
                 )
             with contextlib.suppress(OSError, http.client.HTTPException):
                 if http_get(self.port, self.ready_path)[0] == 200:
+                    self.startup_s = time.monotonic() - began
                     return
             time.sleep(0.1)
         raise RuntimeError(f"{self.label} not ready in {timeout:.0f}s: {self.log_tail()}")
@@ -128,6 +131,8 @@ def api_env(backend: str, database_url: str, cache: bool, port: int) -> dict:
         if not key.startswith(("RACING_", "GRANIAN_")) and key not in ("HOST", "PORT")
     }
     env.update(
+        RACING_WORKERS="1",
+        RACING_DRAIN_SECONDS="0",
         RACING_BACKEND=backend,
         RACING_DATABASE_URL=database_url,
         RACING_RESPONSE_CACHE="true" if cache else "false",
@@ -146,6 +151,8 @@ def api_server(
     logdir: Path,
     cache: bool = True,
     granian: bool = False,
+    extra_env: dict[str, str] | None = None,
+    core: int | None = 0,
 ) -> Server:
     """`python -m app` (uvicorn, as shipped) or granian with the same app factory.
 
@@ -155,6 +162,7 @@ def api_server(
     The app is importable from anywhere: the project is installed in .venv (editable)."""
     port = free_port()
     env = api_env(backend, database_url, cache, port)
+    env.update(extra_env or {})
     cwd = logdir / f"serve-{port}"
     cwd.mkdir()
     (cwd / "artifacts").symlink_to(artifacts.resolve(), target_is_directory=True)
@@ -176,7 +184,17 @@ def api_server(
         ]
     else:
         cmd = [str(PYTHON), "-m", "app"]
-    return Server(label, cmd, env, "/ready", logdir, port=port, cwd=cwd)
+    return Server(label, cmd, env, "/ready", logdir, port=port, cwd=cwd, core=core)
+
+
+def bare_server(kind: str, logdir: Path) -> Server:
+    """The ceilings: a bare ASGI app or a bare Litestar app (bench/bare.py) under the server
+    settings the API ships with."""
+    port = free_port()
+    env = api_env("sqlite", "", True, port)
+    env["PYTHONPATH"] = str(BENCH_DIR)
+    cmd = [str(PYTHON), str(BENCH_DIR / "bare.py"), kind]
+    return Server(f"bare {kind}", cmd, env, "/ready", logdir, port=port)
 
 
 def granian_available() -> bool:
