@@ -98,7 +98,9 @@ def test_sigterm_drains_then_exits_zero(sample_build, tmp_path):
         assert time.monotonic() - signalled < drain
         assert process.poll() is None, "exited before the drain period ended"
 
-        assert process.wait(timeout=drain + 15) == 0
+        # Slack for a loaded machine (the suite runs beside other jobs): shutdown itself is
+        # bounded by uvicorn's 10 s graceful timeout.
+        assert process.wait(timeout=drain + 40) == 0
         assert time.monotonic() - signalled >= drain - 0.5
     log = (tmp_path / "server.log").read_text()
     assert "Traceback" not in log
