@@ -18,7 +18,6 @@ default chain applies (instance profile, workload identity)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -29,6 +28,7 @@ from urllib.parse import urlsplit
 from pyarrow import fs
 
 from contract import CURRENT_LINK, MANIFEST_FILE
+from contract.integrity import IntegrityError, check_file, check_marts
 from transforms import artifacts
 from transforms.runner import Log
 
@@ -107,18 +107,13 @@ def _upload(s3: fs.S3FileSystem, local: Path, path: str) -> None:
     _call(f"uploading {local} to s3://{path}", upload)
 
 
-def _download(s3: fs.S3FileSystem, path: str, local: Path) -> str:
-    """Copy one object to a local file; returns its sha256."""
-
-    def download() -> str:
-        digest = hashlib.sha256()
+def _download(s3: fs.S3FileSystem, path: str, local: Path) -> None:
+    def download() -> None:
         with s3.open_input_stream(path) as src, local.open("wb") as dst:
             while chunk := src.read(CHUNK):
-                digest.update(chunk)
                 dst.write(chunk)
-        return digest.hexdigest()
 
-    return _call(f"downloading s3://{path}", download)
+    _call(f"downloading s3://{path}", download)
 
 
 def fetch_raw(url: str, dest: Path, log: Log = print) -> list[str]:
@@ -148,11 +143,8 @@ def files_of(manifest: dict) -> list[str]:
 def publish(version_dir: Path, url: str, log: Log = print) -> str:
     """Upload a local version's files under <url>/<version>/, then point <url>/current at it.
     A version already there with the same manifest is not uploaded again."""
-    manifest = artifacts.read_manifest(version_dir)
+    manifest = check_marts(version_dir)  # never publish a damaged local copy
     version = manifest["data_version"]
-    for mart in manifest["marts"].values():  # never publish a damaged local copy
-        if artifacts.sha256_file(version_dir / mart["file"]) != mart["sha256"]:
-            raise StorageError(f"{version_dir / mart['file']}: sha256 differs from the manifest")
     s3, base = filesystem(), _path(url)
     remote = f"{base}/{version}"
     local_manifest = (version_dir / MANIFEST_FILE).read_bytes()
@@ -195,11 +187,11 @@ def pull(url: str, artifacts_dir: Path, version: str | None = None, log: Log = p
             )
         for mart in manifest["marts"].values():
             local = staging / mart["file"]
-            digest = _download(s3, f"{remote}/{mart['file']}", local)
-            if digest != mart["sha256"] or local.stat().st_size != mart["bytes"]:
-                raise StorageError(
-                    f"{SCHEME}{remote}/{mart['file']}: sha256 or size differs from the manifest"
-                )
+            _download(s3, f"{remote}/{mart['file']}", local)
+            try:
+                check_file(local, mart["sha256"], mart["bytes"], "publish the version again")
+            except IntegrityError as exc:  # name the object, not the temporary file
+                raise StorageError(f"{SCHEME}{remote}/{mart['file']}: {exc.problem}") from None
         (staging / MANIFEST_FILE).write_bytes(raw_manifest)
 
     directory, created = artifacts.publish(artifacts_dir, version, write)
