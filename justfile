@@ -47,7 +47,13 @@ fmt:
 
 # Download the Ergast-format CSV mirror into data/raw, atomically (RACING_DATA_URL to change)
 fetch-data *args:
-    {{py}} -m transforms.fetch --dest data/raw {{args}}
+    {{py}} -m transforms fetch --dest data/raw {{args}}
+
+# Refresh the data: fetch the mirror, build (printing what changed against current), load
+refresh target="sqlite":
+    {{py}} -m transforms fetch --dest data/raw
+    {{py}} -m transforms build data/raw
+    {{py}} -m transforms load {{target}}
 
 # Measure: build stages, HTTP throughput against the framework's ceiling and Datasette (--quick: ≤ 60 s)
 bench *args:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,7 +32,7 @@ from app.routes.circuits import CircuitController
 from app.routes.common import document_csv
 from app.routes.constructors import ConstructorController
 from app.routes.drivers import DriverController
-from app.routes.meta import MetaController
+from app.routes.meta import MetaController, startup_line
 from app.routes.races import RaceController
 from app.routes.seasons import SeasonController
 from app.settings import Settings
@@ -105,6 +106,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             raise
         app.state.follower = follower
         snapshot = follower.snapshot
+        if snapshot.backend is not None:
+            logging.getLogger("uvicorn.error").info(startup_line(snapshot.backend))
         app.state.response_cache = (
             ResponseCache(
                 settings.response_cache_entries, settings.response_cache_mb << 20, metrics

@@ -148,15 +148,56 @@ class Coverage(Struct):
     optional_files: list[str]
 
 
+class CutoffRace(Struct):
+    """The last race with results in the data set."""
+
+    race_id: int
+    season: int
+    round: int
+    name: str
+    date: datetime.date | None
+
+
+class DataSource(Struct):
+    """Where the served data comes from: `sample` (generated, fictional people, teams and
+    places) or `real` (Ergast-format CSVs), and the last race it has results for."""
+
+    kind: str
+    description: str
+    cutoff_race: CutoffRace | None
+
+
 class Meta(Struct):
-    """What is being served: the data version, when it was built, coverage and row counts."""
+    """What is being served: the data version, its source, when it was built, coverage and row
+    counts."""
 
     data_version: str
     built_at: str
     schema_version: int
     backend: str
+    source: DataSource | None
     coverage: Coverage
     row_counts: dict[str, int]
+
+
+class MartChanges(Struct):
+    """Rows of one mart added, removed and changed (by the mart's key), with a few examples."""
+
+    mart: str
+    added: int
+    removed: int
+    changed: int
+    examples: list[str]
+
+
+class Changes(Struct):
+    """What the served version changed against the version it replaced when it was built
+    (`previous_version` null when unknown: the first build, or no comparison was possible)."""
+
+    data_version: str
+    previous_version: str | None
+    summary: list[str]
+    marts: list[MartChanges]
 
 
 class Health(Struct):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import http.server
+import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -12,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from transforms.fetch import FetchError, fetch, main, read_sha256_list
+from transforms.cli import main as cli
+from transforms.fetch import RECORD, FetchError, fetch, read_sha256_list
 from transforms.raw import RAW_FILES
 
 VALUES = {"INTEGER": "1", "BIGINT": "2", "DOUBLE": "1.5", "DATE": "2024-03-02"}
@@ -69,13 +71,15 @@ def existing(dest: Path) -> dict[str, bytes]:
 
 
 def snapshot(dest: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(dest.iterdir())}
+    """The CSVs (a fetch also records where they came from in .fetched.json)."""
+    return {p.name: p.read_bytes() for p in sorted(dest.glob("*.csv"))}
 
 
 def test_success(mirror: tuple[Path, str], dest: Path) -> None:
     root, url = mirror
     report = fetch(dest, url)
     assert snapshot(dest) == snapshot(root)
+    assert json.loads((dest / RECORD).read_text())["url"] == url
     assert len(report) == len(RAW_FILES)
     status = (root / "status.csv").stat().st_size
     assert report[0].split()[:5] == ["status.csv", f"{status:,}", "bytes", "2", "rows"]
@@ -96,7 +100,7 @@ def test_missing_optional_is_reported(mirror: tuple[Path, str], dest: Path) -> N
     report = fetch(dest, url)
     assert any(line.startswith("seasons.csv") and "missing" in line for line in report)
     assert not (dest / "seasons.csv").exists()
-    assert len(list(dest.iterdir())) == len(RAW_FILES) - 1
+    assert len(list(dest.glob("*.csv"))) == len(RAW_FILES) - 1
 
 
 def test_missing_required_fails(mirror: tuple[Path, str], dest: Path) -> None:
@@ -136,10 +140,10 @@ def test_main_env_url_and_file_url(
 ) -> None:
     root, url = mirror
     monkeypatch.setenv("RACING_DATA_URL", url)
-    assert main(["--dest", str(dest)]) == 0
+    assert cli(["fetch", "--dest", str(dest)]) == 0
     assert len(capsys.readouterr().out.splitlines()) == len(RAW_FILES)
     (root / "qualifying.csv").unlink()
-    assert main(["--url", root.as_uri() + "/", "--dest", str(dest), "--quiet"]) == 0
+    assert cli(["fetch", "--url", root.as_uri() + "/", "--dest", str(dest), "--quiet"]) == 0
     assert capsys.readouterr().out == ""
     assert snapshot(dest) == snapshot(root)
 
@@ -153,7 +157,7 @@ def closed_port() -> int:
 def test_unreachable_url_clear_message(dest: Path, capsys) -> None:
     before = existing(dest)
     url = f"http://127.0.0.1:{closed_port()}/"
-    assert main(["--url", url, "--dest", str(dest)]) == 1
+    assert cli(["fetch", "--url", url, "--dest", str(dest)]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"error: cannot reach {url}status.csv (network unreachable?): ")
     assert "Set --url or RACING_DATA_URL to a reachable mirror" in err
@@ -177,7 +181,7 @@ def test_timeout_is_per_request(dest: Path) -> None:
 )
 def test_plain_http_and_other_schemes_refused(dest: Path, url: str, capsys) -> None:
     before = existing(dest)
-    assert main(["--url", url, "--dest", str(dest)]) == 1
+    assert cli(["fetch", "--url", url, "--dest", str(dest)]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"error: refusing {url!r}: use an https://")
     assert len(err.splitlines()) == 1
@@ -213,14 +217,14 @@ def test_sha256_list(mirror: tuple[Path, str], dest: Path, tmp_path: Path, capsy
     listing = tmp_path / "SHA256SUMS"
     lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}" for p in root.iterdir()]
     listing.write_text("\n".join(lines) + "\n")
-    assert main(["--url", url, "--dest", str(dest), "--sha256", str(listing), "-q"]) == 0
+    assert cli(["fetch", "--url", url, "--dest", str(dest), "--sha256", str(listing), "-q"]) == 0
     assert snapshot(dest) == snapshot(root)
 
     before = snapshot(dest)
     drivers = root / "drivers.csv"
     good = drivers.read_bytes()
     drivers.write_bytes(good.replace("Pérez".encode(), b"Perez", 1))
-    assert main(["--url", url, "--dest", str(dest), "--sha256", str(listing)]) == 1
+    assert cli(["fetch", "--url", url, "--dest", str(dest), "--sha256", str(listing)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: drivers.csv: sha256 ") and "does not match the list" in err
     assert snapshot(dest) == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,7 @@ def build(
             "data_version": version,
             "built_at": artifacts.now_utc(),
             "tools": artifacts.tool_versions(),
+            "source": _source(con, source),
             "inputs": raw_input.sha256,
             "transform_sha256": transform_sha,
             "coverage": _coverage(con, raw_input.present, raw_input.missing_optional),
@@ -78,6 +80,10 @@ def build(
             for mart in runner.marts():
                 manifest["marts"][mart.name] = artifacts.write_parquet(con, mart, directory)
             artifacts.write_manifest(directory, manifest)
+            changes = _changes(artifacts_dir, directory, log)
+            if changes is not None:  # recorded for /meta/changes
+                manifest["changes"] = changes
+                artifacts.write_manifest(directory, manifest)
 
         directory, created = artifacts.publish(artifacts_dir, version, write, log)
     finally:
@@ -86,6 +92,57 @@ def build(
     state = "published" if created else "unchanged (already built)"
     log(f"Done. data_version {version} {state}; {len(rows)} marts in {seconds:.2f}s")
     return BuildResult(version, directory, created, rows, seconds)
+
+
+def _source(con: duckdb.DuckDBPyConnection, source: Path) -> dict:
+    """`sample` (the generator left its marker beside the CSVs) or `real`, with a description
+    and the last race that has results (the data's cut-off)."""
+    from transforms import fetch, sample
+
+    marker = source / sample.MARKER
+    if marker.is_file():
+        seed = json.loads(marker.read_text()).get("seed")
+        kind = "sample"
+        description = (
+            f"generated sample (python -m transforms sample, seed {seed}): fictional drivers, "
+            "teams and circuits; not real results"
+        )
+    else:
+        kind = "real"
+        fetched = source / fetch.RECORD
+        origin = json.loads(fetched.read_text())["url"] if fetched.is_file() else source.name
+        description = f"Ergast-format CSVs (Ergast / Jolpica) from {origin}"
+    row = con.execute(
+        "select race_id, season, round, name, date from stg_races "
+        "where race_id in (select race_id from stg_results) "
+        "order by date desc nulls last, season desc, round desc limit 1"
+    ).fetchone()
+    cutoff = None
+    if row is not None:
+        cutoff = dict(zip(("race_id", "season", "round", "name", "date"), row, strict=True))
+        cutoff["date"] = cutoff["date"].isoformat() if cutoff["date"] else None
+    return {"kind": kind, "description": description, "cutoff_race": cutoff}
+
+
+def _changes(artifacts_dir: Path, new_dir: Path, log: Log) -> dict | None:
+    """What this build changes against the version `current` points at, printed before it
+    is published; None when there is no current version or it cannot be compared."""
+    from transforms.diff import diff_versions, summary_lines
+
+    current = artifacts_dir / artifacts.CURRENT
+    if not (current / artifacts.MANIFEST).is_file():
+        log("   changes: first build here, nothing to compare with")
+        return None
+    try:
+        changes = diff_versions(current.resolve(), new_dir)
+    except (duckdb.Error, OSError, KeyError, ValueError) as exc:
+        log(f"   changes: cannot compare with current ({type(exc).__name__}: {exc})")
+        return None
+    changes["summary"] = summary_lines(changes)
+    log(f"   changes against current ({changes['previous_version']}):")
+    for line in changes["summary"]:
+        log(f"     {line}")
+    return changes
 
 
 def _coverage(con: duckdb.DuckDBPyConnection, present: list[str], missing: list[str]) -> dict:

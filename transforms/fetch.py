@@ -11,21 +11,21 @@ removed. Standard library only.
 Only ``https://`` and ``file://`` bases are fetched (plain ``http://`` only from the loopback
 interface, which never leaves the machine): the data is published as the API's answers.
 
-CLI: ``python -m transforms.fetch [--url URL] [--dest data/raw] [--sha256 LIST] [--max-mb N]
+CLI: ``python -m transforms fetch [--url URL] [--dest data/raw] [--sha256 LIST] [--max-mb N]
 [--timeout S] [--quiet]``; the URL defaults to ``$RACING_DATA_URL``, else DEFAULT_URL.
 """
 
 from __future__ import annotations
 
-import argparse
 import codecs
 import csv
+import datetime
 import hashlib
 import http.client
 import ipaddress
+import json
 import os
 import shutil
-import sys
 import tempfile
 import urllib.error
 import urllib.parse
@@ -36,6 +36,7 @@ from transforms.raw import RAW_FILES, RawFile
 
 DEFAULT_URL = "https://raw.githubusercontent.com/TracingInsights/RaceData/main/data/"
 URL_ENV = "RACING_DATA_URL"
+RECORD = ".fetched.json"  # where the files came from and when, for the build's manifest
 _CHUNK = 1 << 20
 # The largest file of the real data (lap_times.csv) is 17 MB; a mirror serving far more is
 # broken or hostile, and must not fill the disk.
@@ -80,10 +81,16 @@ def fetch(
             if sha256 is not None:
                 _check_sha256(raw.filename, got[2], sha256, url)
             report.append(f"{raw.filename:<26} {got[0]:>12,} bytes {got[1]:>10,} rows")
+        record = {"url": base, "fetched_at": _now()}
+        (tmp / RECORD).write_text(json.dumps(record) + "\n")
         _swap(tmp, dest)
         return report
     finally:
         shutil.rmtree(tmp, ignore_errors=True)  # already gone after a successful swap
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
 
 
 def _check_url(base_url: str) -> None:
@@ -263,46 +270,3 @@ def _swap(new: Path, dest: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
         else:
             old.unlink(missing_ok=True)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m transforms.fetch",
-        description="Download the Ergast-format F1 CSVs into a raw data directory (atomically).",
-    )
-    parser.add_argument(
-        "--url",
-        default=os.environ.get(URL_ENV) or DEFAULT_URL,
-        help=f"base URL, <name>.csv is appended (default: ${URL_ENV} or {DEFAULT_URL})",
-    )
-    parser.add_argument("--dest", type=Path, default=Path("data/raw"), help="default: data/raw")
-    parser.add_argument(
-        "--sha256",
-        type=Path,
-        help="a sha256sum-style list (`<hex>  <name>`); every file fetched must match it",
-    )
-    parser.add_argument(
-        "--max-mb",
-        type=int,
-        default=DEFAULT_MAX_BYTES >> 20,
-        help="refuse a file larger than this many MiB (default: %(default)s)",
-    )
-    parser.add_argument("--timeout", type=float, default=30, help="seconds per request")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
-    args = parser.parse_args(argv)
-    try:
-        expected = read_sha256_list(args.sha256) if args.sha256 else None
-        report = fetch(
-            args.dest, args.url, args.timeout, max_bytes=args.max_mb << 20, sha256=expected
-        )
-    except FetchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    if not args.quiet:
-        for line in report:
-            print(line)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -36,15 +36,15 @@ files); the other files are unquoted. Guaranteed content (outcomes vary with the
   Seed 1: champions leclerc (2022), max_verstappen (2023), norris (2024); max_verstappen and
   norris win in several seasons; the shared drive is perez in max_verstappen's P2 car #1.
 
-CLI: ``python -m transforms.sample OUT_DIR [--seed N]``.
+CLI: ``python -m transforms sample OUT_DIR [--seed N]``.
 """
 
 from __future__ import annotations
 
-import argparse
 import bisect
 import dataclasses
 import datetime as dt
+import json
 import random
 from collections import defaultdict, namedtuple
 from itertools import accumulate
@@ -74,6 +74,7 @@ HEADERS = {
                       "statusId,rank",
     "status": "statusId,status",
 }  # fmt: skip
+MARKER = "sample.json"  # written beside the CSVs
 QUOTED = frozenset({"circuits", "constructors", "drivers", "races", "seasons", "status"})
 WIKI, WIKI_HTTPS = "http://en.wikipedia.org/wiki/", "https://en.wikipedia.org/wiki/"
 
@@ -521,15 +522,6 @@ def generate(out_dir: Path, seed: int = 1) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, rows in tables.items():
         _write(out_dir / f"{name}.csv", name, rows)
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Write synthetic Ergast-format F1 CSVs.")
-    parser.add_argument("out_dir", type=Path, help="directory for the 14 CSV files")
-    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    args = parser.parse_args(argv)
-    generate(args.out_dir, args.seed)
-
-
-if __name__ == "__main__":
-    main()
+    # Tells the build (and so /meta) that this directory is the generated sample.
+    marker = {"generator": "python -m transforms sample", "seed": seed, "fictional": True}
+    (out_dir / MARKER).write_text(json.dumps(marker) + "\n")

@@ -6,14 +6,27 @@ import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
 
-from app.backends import BackendUnavailable
+from app.backends import Backend, BackendUnavailable
 from app.edge.limits import NO_RATE_LIMIT
 from app.edge.metrics import check_ready
 from app.edge.problems import PROBLEM_RESPONSES, SIZE_LIMITS, UNAVAILABLE
 from app.follow import pinned
-from app.models import Coverage, Health, Meta, Ready
+from app.models import Changes, Coverage, DataSource, Health, MartChanges, Meta, Ready
 from app.routes.common import BackendDep
 from app.serve import DRAINING
+
+
+def startup_line(backend: Backend) -> str:
+    """The server's first word on what it serves: `sample` or `real`, the source, the cut-off."""
+    manifest = backend.manifest
+    source = manifest.get("source") or {}
+    race = source.get("cutoff_race")
+    cutoff = f"{race['season']} {race['name']} ({race['date']})" if race else "no race results"
+    return (
+        f"serving {source.get('kind', 'unknown')} data, version {manifest['data_version']} "
+        f"from the {backend.name} backend: {source.get('description', 'source not recorded')}; "
+        f"up to the {cutoff}"
+    )
 
 
 class MetaController(Controller):
@@ -33,8 +46,28 @@ class MetaController(Controller):
             built_at=manifest["built_at"],
             schema_version=manifest["schema_version"],
             backend=backend.name,
+            source=msgspec.convert(manifest["source"], DataSource)
+            if "source" in manifest
+            else None,
             coverage=msgspec.convert(manifest["coverage"], Coverage),
             row_counts={name: mart["rows"] for name, mart in manifest["marts"].items()},
+        )
+
+    @get(
+        "/meta/changes",
+        operation_id="getChanges",
+        summary="What changed in this data version",
+        responses=PROBLEM_RESPONSES,
+    )
+    async def get_changes(self, backend: BackendDep) -> Changes:
+        """Per mart, rows added, removed and changed against the version this one replaced."""
+        manifest = backend.manifest
+        changes = manifest.get("changes") or {}
+        return Changes(
+            data_version=manifest["data_version"],
+            previous_version=changes.get("previous_version"),
+            summary=changes.get("summary", []),
+            marts=msgspec.convert(changes.get("marts", []), list[MartChanges], strict=False),
         )
 
     @get(
