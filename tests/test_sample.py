@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -178,3 +179,32 @@ def test_titles_and_repeat_winner(sample: Path) -> None:
     assert champions["2022"] != champions["2023"]
     assert len(seasons_raced[champions["2022"]]) >= 2
     assert any(len(years) > 1 for years in win_seasons.values())
+
+
+FICTIONAL = {  # file: the columns that name a person, team or place
+    "drivers": ("driverRef", "code", "surname"),
+    "constructors": ("constructorRef", "name"),
+    "circuits": ("circuitRef", "name", "location", "country"),
+    "races": ("name",),
+}
+
+
+@pytest.mark.real_data
+def test_people_teams_and_places_are_fictional(sample: Path, real_data: Path) -> None:
+    """No sample driver, team, circuit, town, country or race shares a name with the real set."""
+    for name, columns in FICTIONAL.items():
+        for column in columns:
+            ours = {row[column] for row in rows(sample, name)} - {NULL}
+            real = {row[column] for row in rows(real_data, name)}
+            assert not ours & real, f"{name}.{column}: {sorted(ours & real)}"
+    real_people = {(r["forename"], r["surname"]) for r in rows(real_data, "drivers")}
+    assert not {(r["forename"], r["surname"]) for r in rows(sample, "drivers")} & real_people
+
+
+def test_sample_links_nowhere_real_and_says_it_is_a_sample(sample: Path) -> None:
+    for name in ("drivers", "constructors", "circuits", "races", "seasons"):
+        for row in rows(sample, name):
+            url = row["url"]
+            assert url.startswith(("http://example.org/", "https://example.org/")), url
+    marker = json.loads((sample / "sample.json").read_text())
+    assert marker == {"generator": "python -m transforms sample", "seed": 1, "fictional": True}

@@ -1,22 +1,27 @@
 """Deterministic generator of Ergast-format F1 CSVs (the project's offline sample data).
 
 ``generate(out_dir, seed=1)`` writes the 14 Ergast files with the real headers, UTF-8, LF line
-endings and unquoted ``\\N`` for NULL; the same seed gives byte-identical files. All values come
-from a small pace model driven by ``random.Random(seed)``; only a few real names are reused.
-circuits, constructors, drivers, races, seasons and status quote text fields (like the real
-files); the other files are unquoted. Guaranteed content (outcomes vary with the seed):
+endings and unquoted ``\\N`` for NULL; the same seed gives byte-identical files, plus a
+``sample.json`` marker that tells the build (and so ``/meta``) the data is the sample. Every
+person, team, circuit, town and country is fictional (URLs point at example.org), so nobody
+mistakes a sample number for a real one; only the shape and the quirks of the real files are
+copied. All values come from a small pace model driven by ``random.Random(seed)``. circuits,
+constructors, drivers, races, seasons and status quote text fields (like the real files); the
+other files are unquoted. Rows are built as dicts keyed by the Ergast column names. Guaranteed
+content (outcomes vary with the seed):
 
 - Seasons 2022-2025, 5 rounds each, raceId 1-20 in date order, on 9 circuits, each hosting a race
-  with results; Bahrain (circuitId 1) is on every calendar. Circuit 7's name and driver sainz's
-  url contain a comma. 2025 is incomplete: raceId 16-19 have results, raceId 20 (2025 Abu Dhabi)
-  is scheduled only and its races.csv row is ragged (8 unquoted fields, like the real 2025 rows).
-  Other rows have 18 fields, ``\\N`` for sessions that did not take place.
+  with results; Sandmere (circuitId 1) is on every calendar. Circuit 7's name and driver okafor's
+  url contain a comma; names carry accents (Ferreño, Sjöberg, Forêts-Hautes). 2025 is
+  incomplete: raceId 16-19 have results, raceId 20 (2025 Pearl Bay) is scheduled only and its
+  races.csv row is ragged (8 unquoted fields, like the real 2025 rows). Other rows have 18
+  fields, ``\\N`` for sessions that did not take place.
 - 23 drivers, 10 constructors, two cars per constructor per race; drivers change teams between
-  seasons, vettel races in 2022 only, latifi and mick_schumacher have ``\\N`` number and code.
+  seasons, kestner races in 2022 only, oyelaran and jonas_brandt have ``\\N`` number and code.
 - results.csv: 20 entries per race. positionOrder always filled; classified cars have position =
   positionText and status Finished or +1 Lap; retirements have position ``\\N``, positionText R
-  and a mechanical status; front-row starters never retire. raceId 2: latifi did not qualify
-  (F, statusId 81, grid 0, laps 0). raceId 12: sargeant withdrew (W, statusId 54, grid 0,
+  and a mechanical status; front-row starters never retire. raceId 2: oyelaran did not qualify
+  (F, statusId 81, grid 0, laps 0). raceId 12: corwin withdrew (W, statusId 54, grid 0,
   laps 0). raceId 3: shared drive, the teammate of the P2 (or P3) car retired his own car and
   has a second row for that car repeating its position and positionOrder (as the real data
   does); the car's points are split between both rows. Points 25-18-15-12-10-8-6-4-2-1, no
@@ -31,10 +36,10 @@ files); the other files are unquoted. Guaranteed content (outcomes vary with the
 - driver_standings / constructor_standings: after every race with results, everyone entered that
   season so far; points = cumulative GP + sprint points; ranked by points, GP wins, then id.
   constructor_results: GP + sprint points per race and constructor, status ``\\N``.
-- The car pace table makes a Ferrari driver the 2022 champion and Red Bull's max_verstappen the
-  2023 champion, and some driver wins in more than one season (checked for seeds 1-100).
-  Seed 1: champions leclerc (2022), max_verstappen (2023), norris (2024); max_verstappen and
-  norris win in several seasons; the shared drive is perez in max_verstappen's P2 car #1.
+- The car pace table makes a Scuderia Corvo driver the 2022 champion and Vireo Racing's
+  arlo_vance the 2023 champion, and some driver wins in more than one season (checked for seeds
+  1-100). Seed 1: champions delacroix (2022), arlo_vance (2023), quill (2024); arlo_vance and
+  quill win in several seasons; the shared drive is ferreno in arlo_vance's P2 car #1.
 
 CLI: ``python -m transforms sample OUT_DIR [--seed N]``.
 """
@@ -51,7 +56,7 @@ from itertools import accumulate
 from pathlib import Path
 
 Value = int | float | str | None
-Row = list[Value]
+Row = dict[str, Value]  # column name (as in HEADERS) -> value; missing = ragged tail
 HEADERS = {
     "circuits": "circuitId,circuitRef,name,location,country,lat,lng,alt,url",
     "constructor_results": "constructorResultsId,raceId,constructorId,points,status",
@@ -76,7 +81,8 @@ HEADERS = {
 }  # fmt: skip
 MARKER = "sample.json"  # written beside the CSVs
 QUOTED = frozenset({"circuits", "constructors", "drivers", "races", "seasons", "status"})
-WIKI, WIKI_HTTPS = "http://en.wikipedia.org/wiki/", "https://en.wikipedia.org/wiki/"
+# Fictional, so no real pages: URLs on example.org (http and https, as the real files mix them).
+WIKI, WIKI_HTTPS = "http://example.org/sample/", "https://example.org/sample/"
 
 Circuit = namedtuple("Circuit", "ref name location country lat lng alt gp laps lap_ms km")
 Driver = namedtuple("Driver", "ref number code forename surname nationality car skill wiki")
@@ -84,64 +90,64 @@ Driver = namedtuple("Driver", "ref number code forename surname nationality car 
 CIRCUITS = [
     Circuit(*f[:4], float(f[4]), float(f[5]), int(f[6]), f[7], int(f[8]), int(f[9]), float(f[10]))
     for f in (line.split("|") for line in """\
-bahrain|Bahrain International Circuit|Sakhir|Bahrain|26.0325|50.5106|7|Bahrain|57|95000|5.412
-albert_park|Albert Park Grand Prix Circuit|Melbourne|Australia|-37.8497|144.968|10|Australian|58|\
-81000|5.278
-monaco|Circuit de Monaco|Monte-Carlo|Monaco|43.7347|7.42056|7|Monaco|55|74500|3.337
-silverstone|Silverstone Circuit|Silverstone|UK|52.0786|-1.01694|153|British|52|90000|5.891
-monza|Autodromo Nazionale di Monza|Monza|Italy|45.6156|9.28111|162|Italian|53|84000|5.793
-spa|Circuit de Spa-Francorchamps|Spa|Belgium|50.4372|5.97139|401|Belgian|50|107000|7.004
-interlagos|Autódromo José Carlos Pace, Interlagos|São Paulo|Brazil|-23.7036|-46.6997|785|\
-São Paulo|60|72500|4.309
-yas_marina|Yas Marina Circuit|Abu Dhabi|UAE|24.4672|54.6031|3|Abu Dhabi|58|88000|5.281
-americas|Circuit of the Americas|Austin|USA|30.1328|-97.6411|161|United States|56|98000|5.513\
+sandmere|Sandmere International Circuit|Sandmere|Qadira|24.1183|48.9271|12|Qadiran|57|95000|5.412
+lakeside|Lakeside Park Circuit|Port Arden|Austrel|-35.2046|139.4418|22|Austrelian|58|81000|5.278
+valmont|Circuit de Valmont|Valmont-Port|Valmont|44.0913|6.8862|31|Valmont|55|74500|3.337
+ashcombe|Ashcombe Heath Circuit|Ashcombe|Norland|53.2271|-2.1034|140|Norland|52|90000|5.891
+parco_reale|Autodromo del Parco Reale|Villareale|Ostiria|46.2210|10.0927|170|Ostirian|53|84000|5.793
+hautmont|Circuit des Forêts-Hautes|Hautmont|Belvaria|50.9114|6.4431|380|Belvarian|50|107000|7.004
+vale_alto|Autódromo Vale Alto, Ribeira|São Ribeira|Terravela|-22.8817|-45.0962|760|\
+Terravelan|60|72500|4.309
+pearl_bay|Pearl Bay Circuit|Pearl Bay|Qadira|23.8825|53.0764|4|Pearl Bay|58|88000|5.281
+redrock|Redrock Raceway|Calder Flats|Westmark|31.4012|-99.2255|190|Westmark|56|98000|5.513\
 """.splitlines())
 ]  # fmt: skip
 CONSTRUCTORS = [
-    ("red_bull", "Red Bull", "Austrian"), ("ferrari", "Ferrari", "Italian"),
-    ("mercedes", "Mercedes", "German"), ("mclaren", "McLaren", "British"),
-    ("aston_martin", "Aston Martin", "British"), ("alpine", "Alpine F1 Team", "French"),
-    ("williams", "Williams", "British"), ("rb", "RB F1 Team", "Italian"),
-    ("sauber", "Sauber", "Swiss"), ("haas", "Haas F1 Team", "American"),
+    ("vireo", "Vireo Racing", "Aldorian"), ("corvo", "Scuderia Corvo", "Ostirian"),
+    ("halden", "Halden Motorsport", "Ostirian"), ("kestrel", "Kestrel", "Norlander"),
+    ("greywater", "Greywater", "Norlander"), ("lumen", "Lumen F1 Team", "Valmontese"),
+    ("harrow", "Harrow Engineering", "Norlander"), ("rook", "Rook Racing", "Ostirian"),
+    ("tessera", "Tessera", "Elskarian"), ("oakline", "Oakline F1 Team", "Westmarker"),
 ]  # fmt: skip
 DRIVERS = [
     Driver(f[0], int(f[1]) if f[1] else None, f[2] or None, *f[3:6], int(f[6]), int(f[7]),
            f[8] or f"{f[3]}_{f[4]}")
     for f in (line.split("|") for line in """\
-max_verstappen|1|VER|Max|Verstappen|Dutch|1|-250|
-perez|11|PER|Sergio|Pérez|Mexican|11|150|
-leclerc|16|LEC|Charles|Leclerc|Monegasque|16|-200|
-sainz|55|SAI|Carlos|Sainz|Spanish|55|0|Carlos_Sainz,_Jr.
-hamilton|44|HAM|Lewis|Hamilton|British|44|-150|
-russell|63|RUS|George|Russell|British|63|-50|
-norris|4|NOR|Lando|Norris|British|4|-150|
-ricciardo|3|RIC|Daniel|Ricciardo|Australian|3|150|
-piastri|81|PIA|Oscar|Piastri|Australian|81|-50|
-alonso|14|ALO|Fernando|Alonso|Spanish|14|-100|
-vettel|5|VET|Sebastian|Vettel|German|5|0|
-stroll|18|STR|Lance|Stroll|Canadian|18|200|
-ocon|31|OCO|Esteban|Ocon|French|31|50|
-gasly|10|GAS|Pierre|Gasly|French|10|50|
-albon|23|ALB|Alexander|Albon|Thai|23|0|
-latifi|||Nicholas|Latifi|Canadian|6|200|
-tsunoda|22|TSU|Yuki|Tsunoda|Japanese|22|50|
-bottas|77|BOT|Valtteri|Bottas|Finnish|77|50|
-zhou|24|ZHO|Guanyu|Zhou|Chinese|24|200|
-magnussen|20|MAG|Kevin|Magnussen|Danish|20|100|
-mick_schumacher|||Mick|Schumacher|German|47|200|
-hulkenberg|27|HUL|Nico|Hülkenberg|German|27|50|
-sargeant|2|SAR|Logan|Sargeant|American|2|200|""".splitlines())
+arlo_vance|1|VNC|Arlo|Vance|Aldorian|1|-250|
+ferreno|11|FRR|Tomás|Ferreño|Brevanian|11|150|
+delacroix|16|DEL|Lucien|Delacroix|Valmontese|16|-200|
+okafor|55|OKA|Ezra|Okafor|Brevanian|55|0|Ezra_Okafor,_Jr.
+halvorsen|44|HAL|Jörg|Halvorsen|Norlander|44|-150|
+pembury|63|PEM|Rufus|Pembury|Norlander|63|-50|
+quill|4|QUI|Milo|Quill|Norlander|4|-150|
+tarrant|3|TAR|Declan|Tarrant|Austrelian|3|150|
+wexley|81|WEX|Finn|Wexley|Austrelian|81|-50|
+ibarrola|14|IBA|Mateo|Ibarrola|Brevanian|14|-100|
+kestner|5|KES|Anton|Kestner|Ostirian|5|0|
+drummond|18|DRU|Callum|Drummond|Westmarker|18|200|
+morency|31|MOR|Théo|Morency|Valmontese|31|50|
+brisard|10|BRI|Hugo|Brisard|Valmontese|10|50|
+suriya|23|SUR|Kiet|Suriya|Qadiran|23|0|
+oyelaran|||Femi|Oyelaran|Westmarker|6|200|
+nakamori|22|NKR|Ren|Nakamori|Kaishan|22|50|
+lindqvist|77|LIN|Eero|Lindqvist|Elskarian|77|50|
+wei|24|WEI|Tian|Wei|Kaishan|24|200|
+fjeldsted|20|FJE|Soren|Fjeldsted|Elskarian|20|100|
+jonas_brandt|||Jonas|Brandt|Ostirian|47|200|
+sjoberg|27|SJO|Nils|Sjöberg|Elskarian|27|50|
+corwin|2|COR|Wade|Corwin|Westmarker|2|200|""".splitlines())
 ]  # fmt: skip
 DRIVER_IDS = {d.ref: i for i, d in enumerate(DRIVERS, 1)}
 LINEUPS = {  # per season, the two drivers of each constructor in constructorId order
-    2022: "max_verstappen perez|leclerc sainz|hamilton russell|norris ricciardo|vettel stroll|"
-          "alonso ocon|albon latifi|gasly tsunoda|bottas zhou|magnussen mick_schumacher",
-    2023: "max_verstappen perez|leclerc sainz|hamilton russell|norris piastri|alonso stroll|"
-          "ocon gasly|albon latifi|tsunoda ricciardo|bottas zhou|magnussen mick_schumacher",
-    2024: "max_verstappen perez|leclerc sainz|hamilton russell|norris piastri|alonso stroll|"
-          "ocon gasly|albon sargeant|tsunoda ricciardo|bottas zhou|magnussen hulkenberg",
-    2025: "max_verstappen perez|leclerc hamilton|russell bottas|norris piastri|alonso stroll|"
-          "gasly ricciardo|albon sainz|tsunoda sargeant|zhou hulkenberg|ocon magnussen",
+    2022: "arlo_vance ferreno|delacroix okafor|halvorsen pembury|quill tarrant|kestner drummond|"
+          "ibarrola morency|suriya oyelaran|brisard nakamori|lindqvist wei|fjeldsted jonas_brandt",
+    2023: "arlo_vance ferreno|delacroix okafor|halvorsen pembury|quill wexley|ibarrola drummond|"
+          "morency brisard|suriya oyelaran|nakamori tarrant|lindqvist wei|fjeldsted jonas_brandt",
+    2024: "arlo_vance ferreno|delacroix okafor|halvorsen pembury|quill wexley|ibarrola drummond|"
+          "morency brisard|suriya corwin|nakamori tarrant|lindqvist wei|fjeldsted sjoberg",
+    2025: "arlo_vance ferreno|delacroix halvorsen|pembury lindqvist|quill wexley|"
+          "ibarrola drummond|brisard tarrant|suriya okafor|nakamori corwin|wei sjoberg|"
+          "morency fjeldsted",
 }  # fmt: skip
 CAR_PACE = {  # per season and constructor: ms per lap slower than the best, first/last round
     2022: [(600, 400), (0, 0), (700, 500), (900, 800), (1100, 1000), (800, 800),
@@ -154,14 +160,17 @@ CAR_PACE = {  # per season and constructor: ms per lap slower than the best, fir
            (800, 800), (900, 900), (1000, 1000), (900, 900)],
 }  # fmt: skip
 CALENDAR = {  # per season: (circuit, race date, sprint weekend)
-    2022: [("bahrain", "03-20", False), ("albert_park", "04-10", False),
-           ("monaco", "05-29", False), ("silverstone", "07-03", False), ("monza", "09-11", False)],
-    2023: [("bahrain", "03-05", False), ("monaco", "05-28", False), ("spa", "07-30", True),
-           ("interlagos", "11-05", False), ("yas_marina", "11-26", False)],
-    2024: [("bahrain", "03-02", False), ("albert_park", "03-24", False), ("monza", "09-01", False),
-           ("americas", "10-20", True), ("interlagos", "11-03", True)],
-    2025: [("albert_park", "03-16", False), ("bahrain", "04-13", False),
-           ("silverstone", "07-06", False), ("spa", "07-27", True), ("yas_marina", "12-07", False)],
+    2022: [("sandmere", "03-20", False), ("lakeside", "04-10", False),
+           ("valmont", "05-29", False), ("ashcombe", "07-03", False),
+           ("parco_reale", "09-11", False)],
+    2023: [("sandmere", "03-05", False), ("valmont", "05-28", False), ("hautmont", "07-30", True),
+           ("vale_alto", "11-05", False), ("pearl_bay", "11-26", False)],
+    2024: [("sandmere", "03-02", False), ("lakeside", "03-24", False),
+           ("parco_reale", "09-01", False), ("redrock", "10-20", True),
+           ("vale_alto", "11-03", True)],
+    2025: [("lakeside", "03-16", False), ("sandmere", "04-13", False),
+           ("ashcombe", "07-06", False), ("hautmont", "07-27", True),
+           ("pearl_bay", "12-07", False)],
 }  # fmt: skip
 STATUS = {1: "Finished", 2: "Disqualified", 3: "Accident", 4: "Collision", 5: "Engine",
           6: "Gearbox", 7: "Transmission", 9: "Hydraulics", 10: "Electrical", 11: "+1 Lap",
@@ -172,7 +181,7 @@ FINISHED, DID_NOT_QUALIFY, WITHDREW, GEARBOX = 1, 81, 54, 6
 CLASSIFIED = {0: 1, 1: 11, 2: 12, 3: 13}  # laps behind the winner -> statusId
 RETIREMENTS = [3, 4, 5, 6, 9, 10, 20, 22, 23, 130]
 GP_POINTS, SPRINT_POINTS = [25, 18, 15, 12, 10, 8, 6, 4, 2, 1], [8, 7, 6, 5, 4, 3, 2, 1]
-DNQ, WITHDRAWN, SHARED_DRIVE = (2022, 2, "latifi"), (2024, 2, "sargeant"), (2022, 3)
+DNQ, WITHDRAWN, SHARED_DRIVE = (2022, 2, "oyelaran"), (2024, 2, "corwin"), (2022, 3)
 RED_FLAG = (2023, 2, 30, 1_004_000)  # year, round, lap, pit stop ms
 START, START_S = "13:00:00", 13 * 3600
 
@@ -234,34 +243,48 @@ def _calendar() -> list[Race]:
 
 def _static_tables(tables: dict[str, list[Row]]) -> None:
     for i, c in enumerate(CIRCUITS, 1):
-        url = WIKI + c.name.replace(" ", "_")
-        tables["circuits"].append([i, *c[:7], url])  # ref, name, ... lng, alt
+        tables["circuits"].append({
+            "circuitId": i, "circuitRef": c.ref, "name": c.name, "location": c.location,
+            "country": c.country, "lat": c.lat, "lng": c.lng, "alt": c.alt,
+            "url": WIKI + c.name.replace(" ", "_"),
+        })  # fmt: skip
     for i, (ref, name, nationality) in enumerate(CONSTRUCTORS, 1):
-        tables["constructors"].append([i, ref, name, nationality, WIKI + name.replace(" ", "_")])
+        tables["constructors"].append({
+            "constructorId": i, "constructorRef": ref, "name": name, "nationality": nationality,
+            "url": WIKI + name.replace(" ", "_"),
+        })  # fmt: skip
     for i, d in enumerate(DRIVERS, 1):
         birth = random.Random(f"dob:{d.ref}")  # identity data does not depend on the seed
         dob = dt.date(1978, 1, 1) + dt.timedelta(days=birth.randint(0, 9000))
-        row: Row = [i, d.ref, d.number, d.code, d.forename, d.surname, dob.isoformat()]
-        tables["drivers"].append([*row, d.nationality, WIKI + d.wiki])
+        tables["drivers"].append({
+            "driverId": i, "driverRef": d.ref, "number": d.number, "code": d.code,
+            "forename": d.forename, "surname": d.surname, "dob": dob.isoformat(),
+            "nationality": d.nationality, "url": WIKI + d.wiki,
+        })  # fmt: skip
     for year in sorted(CALENDAR):
-        tables["seasons"].append([year, f"{WIKI_HTTPS}{year}_Formula_One_World_Championship"])
-    tables["status"].extend([sid, name] for sid, name in sorted(STATUS.items()))
+        url = f"{WIKI_HTTPS}{year}_Formula_One_World_Championship"
+        tables["seasons"].append({"year": year, "url": url})
+    tables["status"].extend({"statusId": k, "status": v} for k, v in sorted(STATUS.items()))
 
 
 def _race_row(race: Race) -> Row:
     name = f"{race.circuit.gp} Grand Prix"
-    url = f"{WIKI_HTTPS}{race.year}_{name.replace(' ', '_')}"
-    row: Row = [race.race_id, race.year, race.round, race.circuit_id, name]
-    row += [race.date.isoformat(), START, url]
+    row: Row = {
+        "raceId": race.race_id, "year": race.year, "round": race.round,
+        "circuitId": race.circuit_id, "name": name, "date": race.date.isoformat(),
+        "time": START, "url": f"{WIKI_HTTPS}{race.year}_{name.replace(' ', '_')}",
+    }  # fmt: skip
     if not race.has_results:
-        return row  # scheduled only: ragged 8-field row
+        return row  # scheduled only: the ragged 8-field row
     fri, sat = (race.date - dt.timedelta(days=n) for n in (2, 1))
-    fp1: Row = [fri.isoformat(), "11:30:00"]
-    quali: Row = [sat.isoformat(), "15:00:00"]
+    row |= {"fp1_date": fri.isoformat(), "fp1_time": "11:30:00", "fp2_date": None,
+            "fp2_time": None, "fp3_date": None, "fp3_time": None,
+            "quali_date": sat.isoformat(), "quali_time": "15:00:00",
+            "sprint_date": None, "sprint_time": None}  # fmt: skip
     if race.sprint:
-        return row + fp1 + [None] * 4 + quali + [sat.isoformat(), "11:00:00"]
-    fp23: Row = [fri.isoformat(), "15:00:00", sat.isoformat(), "11:30:00"]
-    return row + fp1 + fp23 + quali + [None, None]
+        return row | {"sprint_date": sat.isoformat(), "sprint_time": "11:00:00"}
+    return row | {"fp2_date": fri.isoformat(), "fp2_time": "15:00:00",
+                  "fp3_date": sat.isoformat(), "fp3_time": "11:30:00"}  # fmt: skip
 
 
 def _entries(race: Race) -> list[Car]:
@@ -357,22 +380,28 @@ def _result_rows(race: Race, order: list[Car], points: list[int]) -> list[Row]:
     winner_ms = sum(order[0].laps)
     rows = []
     for pos, car in enumerate(order, 1):
-        row: Row = [race.race_id, car.driver_id, car.team_id, car.number, car.grid]
+        row: Row = {
+            "raceId": race.race_id, "driverId": car.driver_id, "constructorId": car.team_id,
+            "number": car.number, "grid": car.grid, "position": None, "positionText": None,
+            "positionOrder": pos, "points": 0, "laps": len(car.laps), "time": None,
+            "milliseconds": None, "fastestLap": None, "rank": None, "fastestLapTime": None,
+            "fastestLapSpeed": None, "statusId": car.status,
+        }  # fmt: skip
         if car.status in CLASSIFIED.values():
-            total, lead_lap = sum(car.laps), len(car.laps) == len(order[0].laps)
-            time = _clock(total) if pos == 1 else "+" + _seconds(total - winner_ms)
-            row += [pos, str(pos), pos, points[pos - 1] if pos <= len(points) else 0, len(car.laps)]
-            row += [time, total] if lead_lap else [None, None]
+            total = sum(car.laps)
+            row |= {"position": pos, "positionText": str(pos)}
+            row["points"] = points[pos - 1] if pos <= len(points) else 0
+            if len(car.laps) == len(order[0].laps):  # on the lead lap: a time
+                row["time"] = _clock(total) if pos == 1 else "+" + _seconds(total - winner_ms)
+                row["milliseconds"] = total
         else:
-            text = {DID_NOT_QUALIFY: "F", WITHDREW: "W"}.get(car.status, "R")
-            row += [None, text, pos, 0, len(car.laps), None, None]
+            row["positionText"] = {DID_NOT_QUALIFY: "F", WITHDREW: "W"}.get(car.status, "R")
         if car.laps:
             best = min(car.laps)
-            speed = round(race.circuit.km * 3_600_000 / best, 3)
-            row += [car.laps.index(best) + 1, rank[car.driver_id], _clock(best), speed]
-        else:
-            row += [None] * 4
-        rows.append([*row, car.status])
+            row |= {"fastestLap": car.laps.index(best) + 1, "rank": rank[car.driver_id],
+                    "fastestLapTime": _clock(best),
+                    "fastestLapSpeed": round(race.circuit.km * 3_600_000 / best, 3)}  # fmt: skip
+        rows.append(row)
     return rows
 
 
@@ -394,10 +423,11 @@ def _lap_rows(race: Race, cars: list[Car]) -> list[Row]:
         running = sorted((cum[lap - 1], d) for d, cum in cumulative.items() if len(cum) >= lap)
         position.update(((d, lap), pos) for pos, (_, d) in enumerate(running, 1))
     return [
-        [race.race_id, car.driver_id, lap, position[car.driver_id, lap], _clock(ms), ms]
+        {"raceId": race.race_id, "driverId": car.driver_id, "lap": lap,
+         "position": position[car.driver_id, lap], "time": _clock(ms), "milliseconds": ms}
         for car in sorted(cars, key=lambda c: c.driver_id)
         for lap, ms in enumerate(car.laps, 1)
-    ]
+    ]  # fmt: skip
 
 
 def _pit_rows(race: Race, cars: list[Car]) -> list[Row]:
@@ -408,16 +438,19 @@ def _pit_rows(race: Race, cars: list[Car]) -> list[Row]:
         for stop, (lap, ms) in enumerate(stops, 1):
             clock = START_S + (cumulative[lap - 1] - ms) // 1000
             hms = f"{clock // 3600:02d}:{clock // 60 % 60:02d}:{clock % 60:02d}"
-            duration = _seconds(ms) if ms < 60_000 else _clock(ms)
-            rows.append([race.race_id, car.driver_id, stop, lap, hms, duration, ms])
-    return sorted(rows, key=lambda r: (r[4], r[1]))
+            rows.append({
+                "raceId": race.race_id, "driverId": car.driver_id, "stop": stop, "lap": lap,
+                "time": hms, "duration": _seconds(ms) if ms < 60_000 else _clock(ms),
+                "milliseconds": ms,
+            })  # fmt: skip
+    return sorted(rows, key=lambda r: (r["time"], r["driverId"]))
 
 
 def _add_results(table: list[Row], rows: list[Row], sprint: bool = False) -> None:
     for row in rows:
-        if sprint:  # sprint column order: ..., fastestLap, fastestLapTime, statusId, rank
-            row = [*row[:13], row[14], row[16], row[13]]
-        table.append([len(table) + 1, *row])
+        if sprint:  # sprint_results has no fastestLapSpeed (and its own column order)
+            row = {k: v for k, v in row.items() if k != "fastestLapSpeed"}
+        table.append({"resultId": len(table) + 1, **row})
 
 
 def _run_weekend(rng: random.Random, race: Race, tables: dict[str, list[Row]]) -> None:
@@ -427,9 +460,12 @@ def _run_weekend(rng: random.Random, race: Race, tables: dict[str, list[Row]]) -
         car.status = {DNQ: DID_NOT_QUALIFY, WITHDRAWN: WITHDREW}.get(entry, FINISHED)
     qualified = _qualify(rng, race, [c for c in cars if c.status != WITHDREW])
     for position, (car, times) in enumerate(qualified, 1):
-        row: Row = [len(tables["qualifying"]) + 1, race.race_id, car.driver_id, car.team_id]
-        row += [car.number, position, *(_clock(t) if t else None for t in times)]
-        tables["qualifying"].append(row)
+        q1, q2, q3 = (_clock(t) if t else None for t in times)
+        tables["qualifying"].append({
+            "qualifyId": len(tables["qualifying"]) + 1, "raceId": race.race_id,
+            "driverId": car.driver_id, "constructorId": car.team_id, "number": car.number,
+            "position": position, "q1": q1, "q2": q2, "q3": q3,
+        })  # fmt: skip
     starters = [c for c in cars if c.grid]
     n_laps = race.circuit.laps
     if race.sprint:
@@ -448,21 +484,27 @@ def _run_weekend(rng: random.Random, race: Race, tables: dict[str, list[Row]]) -
     shared = _shared_drive(rng, _order(starters)) if is_shared else None
     _unique_fastest_lap(starters)
     rows = _result_rows(race, _order(starters) + [c for c in cars if not c.grid], GP_POINTS)
-    if shared:
+    if shared:  # the teammate's second row for the car: same result, half the points
         car, mate = shared
-        i = next(i for i, r in enumerate(rows) if r[1] == car.driver_id)
-        rows[i][8] = _num(float(rows[i][8] or 0) / 2)
-        rows.insert(i + 1, [rows[i][0], mate.driver_id, *rows[i][2:12], *[None] * 4, rows[i][16]])
+        i = next(i for i, r in enumerate(rows) if r["driverId"] == car.driver_id)
+        rows[i]["points"] = _num(float(rows[i]["points"] or 0) / 2)
+        no_lap = dict.fromkeys(("fastestLap", "rank", "fastestLapTime", "fastestLapSpeed"))
+        rows.insert(i + 1, rows[i] | {"driverId": mate.driver_id} | no_lap)
     _add_results(tables["results"], rows)
     if race.year >= 2023:
         tables["lap_times"] += _lap_rows(race, starters)
         tables["pit_stops"] += _pit_rows(race, starters)
 
 
-def _add_standings(table: list[Row], race_id: int, totals: dict[int, list[float]]) -> None:
+def _add_standings(
+    table: list[Row], race_id: int, totals: dict[int, list[float]], whose: str
+) -> None:
     ranked = sorted(totals.items(), key=lambda item: (-item[1][0], -item[1][1], item[0]))
     for pos, (key, (points, wins)) in enumerate(ranked, 1):
-        table.append([len(table) + 1, race_id, key, _num(points), pos, str(pos), int(wins)])
+        table.append({
+            f"{whose}StandingsId": len(table) + 1, "raceId": race_id, f"{whose}Id": key,
+            "points": _num(points), "position": pos, "positionText": str(pos), "wins": int(wins),
+        })  # fmt: skip
 
 
 def _standings(races: list[Race], tables: dict[str, list[Row]]) -> None:
@@ -470,8 +512,10 @@ def _standings(races: list[Race], tables: dict[str, list[Row]]) -> None:
     scored: dict[int, list[tuple[int, int, float, bool]]] = defaultdict(list)
     for name, gp in (("results", True), ("sprint_results", False)):
         for row in tables[name]:
-            won = gp and row[6] == 1
-            scored[int(row[1])].append((int(row[2]), int(row[3]), float(row[9]), won))
+            won = gp and row["position"] == 1
+            scored[int(row["raceId"])].append(
+                (int(row["driverId"]), int(row["constructorId"]), float(row["points"]), won)
+            )
     drivers: dict[int, list[float]] = {}
     teams: dict[int, list[float]] = {}
     for race in (r for r in races if r.has_results):
@@ -485,10 +529,13 @@ def _standings(races: list[Race], tables: dict[str, list[Row]]) -> None:
                 entry[1] += won
             race_points[team_id] += points
         for team_id, points in sorted(race_points.items()):
-            row: Row = [len(tables["constructor_results"]) + 1, race.race_id, team_id]
-            tables["constructor_results"].append([*row, _num(points), None])
-        _add_standings(tables["driver_standings"], race.race_id, drivers)
-        _add_standings(tables["constructor_standings"], race.race_id, teams)
+            tables["constructor_results"].append({
+                "constructorResultsId": len(tables["constructor_results"]) + 1,
+                "raceId": race.race_id, "constructorId": team_id, "points": _num(points),
+                "status": None,
+            })  # fmt: skip
+        _add_standings(tables["driver_standings"], race.race_id, drivers, "driver")
+        _add_standings(tables["constructor_standings"], race.race_id, teams, "constructor")
 
 
 def _cell(value: Value, quote: bool) -> str:
@@ -501,10 +548,14 @@ def _cell(value: Value, quote: bool) -> str:
 
 def _write(path: Path, name: str, rows: list[Row]) -> None:
     """Short (ragged) rows are written unquoted, like the real 2025 races.csv rows."""
-    width = HEADERS[name].count(",") + 1
+    columns = HEADERS[name].split(",")
     quoted = name in QUOTED
     lines = [HEADERS[name]]
-    lines += [",".join(_cell(v, quoted and len(row) == width) for v in row) for row in rows]
+    for row in rows:
+        assert set(row) <= set(columns), f"{name}: unknown columns {set(row) - set(columns)}"
+        values = [row[c] for c in columns if c in row]  # a ragged row lacks its tail
+        full = len(values) == len(columns)
+        lines.append(",".join(_cell(v, quoted and full) for v in values))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
 
 
