@@ -64,9 +64,9 @@ bench *args:
 openapi:
     {{py}} -m app.openapi openapi.json
 
-# Generate the typed Python client into client/ with openapi-python-client
+# Generate the typed Python client package into client/ (settings and templates in client-gen/)
 client: openapi
-    PATH="{{justfile_directory()}}/{{venv}}/bin:$PATH" {{venv}}/bin/openapi-python-client generate --path openapi.json --output-path client --overwrite --fail-on-warning
+    PATH="{{justfile_directory()}}/{{venv}}/bin:$PATH" {{venv}}/bin/openapi-python-client generate --path openapi.json --output-path client --overwrite --fail-on-warning --meta uv --config client-gen/config.yaml --custom-template-path client-gen/templates
 
 # Re-pin the vendored Swagger UI and ReDoc served at /docs and /redoc (app/static/docs; needs npm)
 docs-assets swagger="5.35.0" redoc="2.5.4":
