@@ -183,7 +183,7 @@ class Meta(Struct):
 class MartChanges(Struct):
     """Rows of one mart added, removed and changed (by the mart's key), with a few examples."""
 
-    mart: str
+    name: str
     added: int
     removed: int
     changed: int

@@ -39,7 +39,7 @@ def two_versions(sample_csvs: Path, tmp_path_factory: pytest.TempPathFactory):
 def test_diff_names_the_changed_row_and_its_values(two_versions):
     _, old, new, _, ref, forename = two_versions
     changes = diff_versions(old.directory, new.directory)
-    by_mart = {m["mart"]: m for m in changes["marts"]}
+    by_mart = {m["name"]: m for m in changes["marts"]}
     assert (by_mart["driver_summary"]["added"], by_mart["driver_summary"]["removed"]) == (0, 0)
     assert by_mart["driver_summary"]["changed"] == 1
     assert by_mart["constructor_summary"]["changed"] == 0  # no driver names there
@@ -68,11 +68,11 @@ def test_diff_counts_added_and_removed_rows(two_versions, tmp_path):
     manifest = json.loads((smaller / "manifest.json").read_text())
     manifest["marts"]["driver_season"]["sha256"] = "changed"
     (smaller / "manifest.json").write_text(json.dumps(manifest))
-    removed = {m["mart"]: m for m in diff_versions(old.directory, smaller)["marts"]}
+    removed = {m["name"]: m for m in diff_versions(old.directory, smaller)["marts"]}
     assert removed["driver_season"]["removed"] == 1
     assert removed["driver_season"]["examples"][0].startswith("-")
     assert removed["driver_season"]["examples"][0].endswith(" 2022")
-    added = {m["mart"]: m for m in diff_versions(smaller, old.directory)["marts"]}
+    added = {m["name"]: m for m in diff_versions(smaller, old.directory)["marts"]}
     assert (added["driver_season"]["added"], added["driver_season"]["removed"]) == (1, 0)
 
 
@@ -99,7 +99,7 @@ def test_meta_changes_for_the_served_version(two_versions, request):
         body = client.get("/meta/changes").json()
     assert body["data_version"] == new.data_version
     assert body["previous_version"] == old.data_version
-    marts = {m["mart"]: m for m in body["marts"]}
+    marts = {m["name"]: m for m in body["marts"]}
     assert marts["driver_summary"]["changed"] == 1
     assert any(
         line.startswith(f"driver_summary: 1 changed — {ref} forename {forename} → Renamed")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from contract import SCHEMA_VERSION, integrity
+from contract import CURRENT_LINK, MANIFEST_FILE, SCHEMA_VERSION, integrity
 from transforms import artifacts, runner
 from transforms.raw import RAW_FILES, load_raw
 from transforms.runner import Log
@@ -129,8 +129,8 @@ def _changes(artifacts_dir: Path, new_dir: Path, log: Log) -> dict | None:
     is published; None when there is no current version or it cannot be compared."""
     from transforms.diff import diff_versions, summary_lines
 
-    current = artifacts_dir / artifacts.CURRENT
-    if not (current / artifacts.MANIFEST).is_file():
+    current = artifacts_dir / CURRENT_LINK
+    if not (current / MANIFEST_FILE).is_file():
         log("   changes: first build here, nothing to compare with")
         return None
     try:

@@ -15,13 +15,14 @@ from pathlib import Path
 
 import duckdb
 
+from contract import MANIFEST_FILE
+
 EXAMPLES = 3  # examples kept per mart and kind
-MANIFEST = "manifest.json"
 NAMES = ("driver_ref", "constructor_ref", "circuit_ref")  # what names a row without its own ref
 
 
 def _manifest(directory: Path) -> dict:
-    return json.loads((directory / MANIFEST).read_text())
+    return json.loads((directory / MANIFEST_FILE).read_text())
 
 
 def _quote(name: str) -> str:
@@ -71,7 +72,7 @@ def diff_mart(
     on = " and ".join(f"o.{_quote(k)} = n.{_quote(k)}" for k in key)
     differs = " or ".join(f"o.{_quote(c)} is distinct from n.{_quote(c)}" for c in common)
     differs = differs or "false"
-    result: dict = {"mart": name, "added": 0, "removed": 0, "changed": 0, "examples": []}
+    result: dict = {"name": name, "added": 0, "removed": 0, "changed": 0, "examples": []}
     if old["sha256"] == new["sha256"]:
         return result  # byte-identical Parquet: nothing to compare
 
@@ -121,13 +122,13 @@ def diff_versions(old_dir: Path, new_dir: Path) -> dict:
     try:
         for name, mart in new["marts"].items():
             if name not in old["marts"]:
-                marts.append({"mart": name, "added": mart["rows"], "removed": 0, "changed": 0,
+                marts.append({"name": name, "added": mart["rows"], "removed": 0, "changed": 0,
                               "examples": ["new mart"]})  # fmt: skip
                 continue
             marts.append(diff_mart(con, name, old["marts"][name], mart, old_dir, new_dir))
         for name, mart in old["marts"].items():
             if name not in new["marts"]:
-                marts.append({"mart": name, "added": 0, "removed": mart["rows"], "changed": 0,
+                marts.append({"name": name, "added": 0, "removed": mart["rows"], "changed": 0,
                               "examples": ["mart removed"]})  # fmt: skip
     finally:
         con.close()
@@ -150,7 +151,7 @@ def summary_lines(changes: dict) -> list[str]:
         if not counts:
             continue
         examples = f" — {'; '.join(mart['examples'])}" if mart["examples"] else ""
-        lines.append(f"{mart['mart']}: {', '.join(counts)}{examples}")
+        lines.append(f"{mart['name']}: {', '.join(counts)}{examples}")
     if not lines:
         lines.append(f"no changes from {changes['previous_version']}")
     return lines
