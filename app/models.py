@@ -345,6 +345,12 @@ class RaceResult(Struct):
     fastest_lap_time_ms: int | None
 
 
+class RaceResultLine(RaceResult):
+    """A classification line with its session (`race` or `sprint`): a race's CSV rows."""
+
+    session: str
+
+
 class RaceDetail(Race):
     """A race with its full classification and its sprint's, if it had one."""
 

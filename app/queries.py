@@ -59,6 +59,7 @@ CIRCUIT_SORTS = (
     "last_year",
     "lap_record_time_ms",
 )
+RACE_SORTS = ("date", "season", "round", "race_id", "name", "circuit_ref", "country", "entries")
 CONSTRUCTOR_SORTS = (
     "constructor_id",
     "constructor_ref",
@@ -250,14 +251,32 @@ async def constructor_standings(backend: Backend, season: int) -> list[Construct
 
 
 async def list_races(
-    backend: Backend, *, limit: int, offset: int, season: int | None, circuit: str | None
+    backend: Backend,
+    *,
+    limit: int,
+    offset: int,
+    sort: str,
+    season: int | None,
+    circuit: str | None,
 ) -> Page[Race]:
     where = Filters()
     if season is not None:
         where.add("season = ?", season)
     if circuit is not None:
         where.by_id_or_ref(circuit, "circuit_id", "circuit_ref")
-    return await _page(backend, Race, where, "season, round", limit, offset)
+    # Ties (several races on one circuit, a season's rounds) go in calendar order, the same
+    # direction as the sort: `-date` is newest first all the way down.
+    column, direction = sort.lstrip("-"), "desc" if sort.startswith("-") else "asc"
+    order = f"{column} {direction} nulls last, season {direction}, round {direction}"
+    return await _page(backend, Race, where, order, limit, offset)
+
+
+async def race_id_at(backend: Backend, season: int, round: int) -> int | None:
+    """The race_id of a season's round, or None when there is no such race."""
+    rows = await backend.fetch_all(
+        "select race_id from race where season = ? and round = ?", [season, round]
+    )
+    return rows[0]["race_id"] if rows else None
 
 
 async def get_race(backend: Backend, race_id: int) -> RaceDetail | None:

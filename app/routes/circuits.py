@@ -10,10 +10,12 @@ from app import queries
 from app.edge.problems import PROBLEM_RESPONSES, not_found
 from app.models import CircuitFastestLap, CircuitSummary, Page
 from app.routes.common import (
+    SINGLE_RESPONSES,
     BackendDep,
     Format,
     ListingDep,
     ident,
+    json_only,
     listing,
     respond,
     text,
@@ -64,10 +66,13 @@ class CircuitController(Controller):
         "/{circuit:str}",
         operation_id="getCircuit",
         summary="Get one circuit with its lap record",
-        responses=PROBLEM_RESPONSES,
+        responses=SINGLE_RESPONSES,
     )
-    async def get_circuit(self, backend: BackendDep, circuit: CircuitIdent) -> CircuitSummary:
+    async def get_circuit(
+        self, request: Request, backend: BackendDep, circuit: CircuitIdent, format: Format = None
+    ) -> CircuitSummary:
         """One circuit, by numeric id or circuit_ref."""
+        json_only(request, format)
         found = await queries.get_circuit(backend, circuit)
         if found is None:
             raise not_found("circuit", circuit)

@@ -14,11 +14,16 @@ from urllib.parse import urlencode
 import msgspec
 from litestar import Request, Response
 from litestar.di import NamedDependency, Provide
+from litestar.exceptions import ClientException
 from litestar.openapi.spec import Example, OpenAPI, OpenAPIMediaType, OpenAPIType, Schema
 from litestar.params import Parameter
 
 from app.backends import Backend
-from app.edge.negotiation import representation
+
+# _weights: the one parser of Accept weights, shared rather than copied.
+from app.edge.negotiation import _weights as accept_weights
+from app.edge.negotiation import header, representation
+from app.edge.problems import PROBLEM_RESPONSES, problem_spec
 from app.models import Page
 
 BackendDep = NamedDependency[Backend]
@@ -159,6 +164,45 @@ def wants_csv(request: Request) -> bool:
     return representation(request.scope).media == "csv"
 
 
+NOT_ACCEPTABLE = problem_spec(
+    "CSV asked of a single resource (`?format=csv` or only `text/csv` accepted): it is JSON only",
+    {
+        "title": "Not Acceptable",
+        "status": 406,
+        "detail": "/drivers/hamilton is one resource, answered as JSON only; CSV is for lists",
+    },
+)
+SINGLE_RESPONSES = {**PROBLEM_RESPONSES, 406: NOT_ACCEPTABLE}
+
+
+def json_only(request: Request, format: OutputFormat | None) -> None:
+    """A single resource asked for as CSV answers 406 rather than JSON without saying so: with
+    `?format=csv`, or when `Accept` prefers `text/csv` and does not accept JSON at all."""
+    if format is OutputFormat.CSV or (wants_csv(request) and not _accepts_json(request)):
+        raise ClientException(
+            status_code=406,
+            detail=f"{request.url.path} is one resource, answered as JSON only; CSV is for lists",
+        )
+
+
+def _accepts_json(request: Request) -> bool:
+    weights = accept_weights(header(request.scope, b"accept"))
+    return any(weights.get(t, 0.0) > 0 for t in ("application/json", "application/*", "*/*"))
+
+
+def respond_with_rows(
+    request: Request,
+    resource: msgspec.Struct,
+    rows: Sequence[msgspec.Struct],
+    struct: type[msgspec.Struct],
+) -> Response:
+    """A resource that holds a list (a race's classification, a season's calendar): JSON as
+    typed, or the list as CSV. The route takes `format`."""
+    if not wants_csv(request):
+        return Response(resource)
+    return Response(to_csv(rows, struct), media_type=CSV_MEDIA_TYPE)
+
+
 def respond(request: Request, result: Page | list, struct: type[msgspec.Struct]) -> Response:
     """JSON as typed, or CSV with the same rows in the same order (a page's `data` only; the
     page's total goes into `X-Total-Count`). A route that answers CSV takes `format`."""
@@ -252,10 +296,13 @@ def to_csv(items: Sequence[msgspec.Struct], struct: type[msgspec.Struct]) -> byt
 
 
 def document_csv(openapi: OpenAPI) -> None:
-    """Add `text/csv` beside `application/json` on every operation that takes `format`."""
+    """Add `text/csv` beside `application/json` on every operation that takes `format` and
+    answers lists (single resources document a 406 for it instead)."""
     for path_item in (openapi.paths or {}).values():
         operation = path_item.get
         if operation is None or not any(p.name == "format" for p in operation.parameters or []):
+            continue
+        if "406" in operation.responses:
             continue
         ok = operation.responses["200"]
         ok.content = dict(ok.content or {})

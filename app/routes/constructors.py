@@ -10,11 +10,13 @@ from app import queries
 from app.edge.problems import PROBLEM_RESPONSES, not_found
 from app.models import ConstructorSeason, ConstructorSummary, Page
 from app.routes.common import (
+    SINGLE_RESPONSES,
     BackendDep,
     Format,
     ListingDep,
     Nationality,
     ident,
+    json_only,
     listing,
     respond,
 )
@@ -72,12 +74,17 @@ class ConstructorController(Controller):
         "/{constructor:str}",
         operation_id="getConstructor",
         summary="Get a constructor's history",
-        responses=PROBLEM_RESPONSES,
+        responses=SINGLE_RESPONSES,
     )
     async def get_constructor(
-        self, backend: BackendDep, constructor: ConstructorIdent
+        self,
+        request: Request,
+        backend: BackendDep,
+        constructor: ConstructorIdent,
+        format: Format = None,
     ) -> ConstructorSummary:
         """Entries, wins, podiums, poles, points, titles, drivers fielded, first and last season."""
+        json_only(request, format)
         return await _constructor(backend, constructor)
 
     @get(

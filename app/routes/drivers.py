@@ -11,11 +11,13 @@ from app import queries
 from app.edge.problems import PROBLEM_RESPONSES, not_found
 from app.models import DriverSeason, DriverSummary, HeadToHead, Page
 from app.routes.common import (
+    SINGLE_RESPONSES,
     BackendDep,
     Format,
     ListingDep,
     Nationality,
     ident,
+    json_only,
     listing,
     respond,
 )
@@ -81,10 +83,13 @@ class DriverController(Controller):
         "/{driver:str}",
         operation_id="getDriver",
         summary="Get a driver's career",
-        responses=PROBLEM_RESPONSES,
+        responses=SINGLE_RESPONSES,
     )
-    async def get_driver(self, backend: BackendDep, driver: DriverIdent) -> DriverSummary:
+    async def get_driver(
+        self, request: Request, backend: BackendDep, driver: DriverIdent, format: Format = None
+    ) -> DriverSummary:
         """One driver's career, by numeric id or driver_ref."""
+        json_only(request, format)
         return await _driver(backend, driver)
 
     @get(
@@ -105,13 +110,19 @@ class DriverController(Controller):
         "/{driver:str}/vs/{other:str}",
         operation_id="getHeadToHead",
         summary="Compare two drivers head to head",
-        responses=PROBLEM_RESPONSES,
+        responses=SINGLE_RESPONSES,
     )
     async def head_to_head(
-        self, backend: BackendDep, driver: DriverIdent, other: OtherDriverIdent
+        self,
+        request: Request,
+        backend: BackendDep,
+        driver: DriverIdent,
+        other: OtherDriverIdent,
+        format: Format = None,
     ) -> HeadToHead:
         """Over the Grands Prix both started: who finished and qualified ahead, wins, podiums,
         points, and how many of those races they drove for the same constructor."""
+        json_only(request, format)
         a = await _driver(backend, driver)
         b = await _driver(backend, other)
         return await queries.head_to_head(backend, a, b)

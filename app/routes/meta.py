@@ -9,10 +9,10 @@ from litestar.datastructures import State
 from app.backends import Backend, BackendUnavailable
 from app.edge.limits import NO_RATE_LIMIT
 from app.edge.metrics import check_ready
-from app.edge.problems import PROBLEM_RESPONSES, SIZE_LIMITS, UNAVAILABLE
+from app.edge.problems import SIZE_LIMITS, UNAVAILABLE
 from app.follow import pinned
 from app.models import Changes, Coverage, DataSource, Health, MartChanges, Meta, Ready
-from app.routes.common import BackendDep
+from app.routes.common import SINGLE_RESPONSES, BackendDep, Format, json_only
 from app.serve import DRAINING
 
 
@@ -36,10 +36,11 @@ class MetaController(Controller):
         "/meta",
         operation_id="getMeta",
         summary="What is being served",
-        responses=PROBLEM_RESPONSES,
+        responses=SINGLE_RESPONSES,
     )
-    async def get_meta(self, backend: BackendDep) -> Meta:
-        """Data version, build time, coverage, row counts and the backend in use."""
+    async def get_meta(self, request: Request, backend: BackendDep, format: Format = None) -> Meta:
+        """Data version, source, build time, coverage, row counts and the backend in use."""
+        json_only(request, format)
         manifest = backend.manifest
         return Meta(
             data_version=manifest["data_version"],
@@ -57,10 +58,13 @@ class MetaController(Controller):
         "/meta/changes",
         operation_id="getChanges",
         summary="What changed in this data version",
-        responses=PROBLEM_RESPONSES,
+        responses=SINGLE_RESPONSES,
     )
-    async def get_changes(self, backend: BackendDep) -> Changes:
+    async def get_changes(
+        self, request: Request, backend: BackendDep, format: Format = None
+    ) -> Changes:
         """Per mart, rows added, removed and changed against the version this one replaced."""
+        json_only(request, format)
         manifest = backend.manifest
         changes = manifest.get("changes") or {}
         return Changes(

@@ -4,14 +4,54 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.openapi.spec import Example
 from litestar.params import Parameter
 
 from app import queries
+from app.backends import Backend
 from app.edge.problems import PROBLEM_RESPONSES, not_found
-from app.models import Page, Race, RaceDetail
-from app.routes.common import BackendDep, ListingDep, listing, respond, text
+from app.models import Page, Race, RaceDetail, RaceResultLine
+from app.routes.common import (
+    BackendDep,
+    Format,
+    ListingDep,
+    listing,
+    respond,
+    respond_with_rows,
+    text,
+)
+
+RACE_LISTING = listing(
+    sorts=queries.RACE_SORTS,
+    default_sort="date",
+    sort_description="Field to sort by; prefix `-` for descending. Ties: calendar order in the "
+    "same direction.",
+    sort_example=("newest first", "-date"),
+)
+RaceId = Annotated[
+    int,
+    Parameter(
+        description="Ergast raceId",
+        ge=1,
+        le=1_000_000,
+        examples=[Example(summary="2008 Brazilian Grand Prix", value=35)],
+    ),
+]
+
+
+async def race_detail(request: Request, backend: Backend, race_id: int) -> Response[RaceDetail]:
+    """The race as JSON, or its classification lines as CSV (race, then sprint)."""
+    race = await queries.get_race(backend, race_id)
+    if race is None:
+        raise not_found("race", str(race_id))
+    lines = [
+        RaceResultLine(**msgspec.structs.asdict(line), session=session)
+        for session, results in (("race", race.results), ("sprint", race.sprint_results))
+        for line in results
+    ]
+    return respond_with_rows(request, race, lines, RaceResultLine)
 
 
 class RaceController(Controller):
@@ -23,7 +63,7 @@ class RaceController(Controller):
         operation_id="listRaces",
         summary="List races",
         responses=PROBLEM_RESPONSES,
-        dependencies={"listing": listing()},
+        dependencies={"listing": RACE_LISTING},
     )
     async def list_races(
         self,
@@ -37,9 +77,15 @@ class RaceController(Controller):
             str | None, text("Only races at this circuit (id or circuit_ref)")
         ] = None,
     ) -> Response[Page[Race]]:
-        """Races in calendar order (season, round), scheduled ones included."""
+        """Races in calendar order (or `sort`: `-date` is newest first), scheduled ones
+        included."""
         page = await queries.list_races(
-            backend, limit=listing.limit, offset=listing.offset, season=season, circuit=circuit
+            backend,
+            limit=listing.limit,
+            offset=listing.offset,
+            sort=listing.sort or "date",
+            season=season,
+            circuit=circuit,
         )
         return respond(request, page, Race)
 
@@ -50,20 +96,8 @@ class RaceController(Controller):
         responses=PROBLEM_RESPONSES,
     )
     async def get_race(
-        self,
-        backend: BackendDep,
-        race_id: Annotated[
-            int,
-            Parameter(
-                description="Ergast raceId",
-                ge=1,
-                le=1_000_000,
-                examples=[Example(summary="2008 Brazilian Grand Prix", value=35)],
-            ),
-        ],
-    ) -> RaceDetail:
-        """The race, its full classification and its sprint's, if it had one."""
-        race = await queries.get_race(backend, race_id)
-        if race is None:
-            raise not_found("race", str(race_id))
-        return race
+        self, request: Request, backend: BackendDep, race_id: RaceId, format: Format = None
+    ) -> Response[RaceDetail]:
+        """The race, its full classification and its sprint's, if it had one (as CSV: the
+        classification lines, sprint after race, `session` telling them apart)."""
+        return await race_detail(request, backend, race_id)

@@ -10,8 +10,24 @@ from litestar.params import Parameter
 
 from app import queries
 from app.edge.problems import PROBLEM_RESPONSES, not_found
-from app.models import ConstructorSeason, DriverSeason, Page, SeasonDetail, SeasonSummary
-from app.routes.common import BackendDep, Format, ListingDep, listing, respond
+from app.models import (
+    ConstructorSeason,
+    DriverSeason,
+    Page,
+    Race,
+    RaceDetail,
+    SeasonDetail,
+    SeasonSummary,
+)
+from app.routes.common import (
+    BackendDep,
+    Format,
+    ListingDep,
+    listing,
+    respond,
+    respond_with_rows,
+)
+from app.routes.races import race_detail
 
 Year = Annotated[
     int,
@@ -50,12 +66,44 @@ class SeasonController(Controller):
         summary="Get a season and its calendar",
         responses=PROBLEM_RESPONSES,
     )
-    async def get_season(self, backend: BackendDep, year: Year) -> SeasonDetail:
-        """Rounds, races held, champions (null while the season is incomplete) and races."""
+    async def get_season(
+        self, request: Request, backend: BackendDep, year: Year, format: Format = None
+    ) -> Response[SeasonDetail]:
+        """Rounds, races held, champions (null while the season is incomplete) and races (as
+        CSV: the calendar)."""
         season = await queries.get_season(backend, year)
         if season is None:
             raise not_found("season", str(year))
-        return season
+        return respond_with_rows(request, season, season.races, Race)
+
+    @get(
+        "/{year:int}/races/{round:int}",
+        operation_id="getSeasonRace",
+        summary="Get a race by season and round",
+        tags=["races"],
+        responses=PROBLEM_RESPONSES,
+    )
+    async def get_season_race(
+        self,
+        request: Request,
+        backend: BackendDep,
+        year: Year,
+        round: Annotated[
+            int,
+            Parameter(
+                description="Round within the season",
+                ge=1,
+                le=100,
+                examples=[Example(summary="1", value=1)],
+            ),
+        ],
+        format: Format = None,
+    ) -> Response[RaceDetail]:
+        """The same as /races/{race_id}, found by season and round."""
+        race_id = await queries.race_id_at(backend, year, round)
+        if race_id is None:
+            raise not_found("race", f"{year} round {round}")
+        return await race_detail(request, backend, race_id)
 
     @get(
         "/{year:int}/driver-standings",
