@@ -345,6 +345,58 @@ class RaceResult(Struct):
     fastest_lap_time_ms: int | None
 
 
+class QualifyingResult(Struct):
+    """One car's line in a race's qualifying classification (mart `qualifying_result`); q1, q2
+    and q3 are the published lap times, null where the car set none in that part."""
+
+    mart: ClassVar[str] = "qualifying_result"
+
+    qualify_id: int
+    race_id: int
+    position: int | None
+    driver_id: int
+    driver_ref: str
+    constructor_id: int
+    constructor_ref: str
+    number: int | None
+    q1: str | None
+    q1_ms: int | None
+    q2: str | None
+    q2_ms: int | None
+    q3: str | None
+    q3_ms: int | None
+
+
+class LapTime(Struct):
+    """One driver's lap of a race (mart `lap_time`): position at the end of the lap and the lap
+    time as published (`1:34.494`) and in milliseconds."""
+
+    mart: ClassVar[str] = "lap_time"
+
+    race_id: int
+    driver_id: int
+    lap: int
+    position: int | None
+    time: str | None
+    time_ms: int | None
+
+
+class PitStop(Struct):
+    """One pit stop of a driver in a race (mart `pit_stop`): the local clock time of the stop and
+    its duration as published (`23.227`) and in milliseconds."""
+
+    mart: ClassVar[str] = "pit_stop"
+
+    race_id: int
+    driver_id: int
+    driver_ref: str
+    stop: int
+    lap: int
+    time_of_day: str | None
+    duration: str | None
+    duration_ms: int | None
+
+
 class RaceResultLine(RaceResult):
     """A classification line with its session (`race` or `sprint`): a race's CSV rows."""
 

@@ -20,7 +20,10 @@ from app.models import (
     HeadToHead,
     HeadToHeadPair,
     HeadToHeadSide,
+    LapTime,
     Page,
+    PitStop,
+    QualifyingResult,
     Race,
     RaceDetail,
     RaceResult,
@@ -277,6 +280,32 @@ async def race_id_at(backend: Backend, season: int, round: int) -> int | None:
         "select race_id from race where season = ? and round = ?", [season, round]
     )
     return rows[0]["race_id"] if rows else None
+
+
+async def race_exists(backend: Backend, race_id: int) -> bool:
+    rows = await backend.fetch_all("select 1 as found from race where race_id = ?", [race_id])
+    return bool(rows)
+
+
+async def race_qualifying(backend: Backend, race_id: int) -> list[QualifyingResult]:
+    where = Filters().add("race_id = ?", race_id)
+    return await _select(backend, QualifyingResult, where, "position nulls last, qualify_id")
+
+
+async def race_laps(
+    backend: Backend, race_id: int, driver_id: int | None, lap: int | None
+) -> list[LapTime]:
+    where = Filters().add("race_id = ?", race_id)
+    if driver_id is not None:
+        where.add("driver_id = ?", driver_id)
+    if lap is not None:
+        where.add("lap = ?", lap)
+    return await _select(backend, LapTime, where, "lap, position nulls last, driver_id")
+
+
+async def race_pit_stops(backend: Backend, race_id: int) -> list[PitStop]:
+    where = Filters().add("race_id = ?", race_id)
+    return await _select(backend, PitStop, where, "lap, time_of_day, driver_id, stop")
 
 
 async def get_race(backend: Backend, race_id: int) -> RaceDetail | None:

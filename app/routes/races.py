@@ -1,4 +1,4 @@
-"""/races: the calendar and full classifications."""
+"""/races: the calendar, full classifications, and each race's qualifying, laps and pit stops."""
 
 from __future__ import annotations
 
@@ -12,7 +12,15 @@ from litestar.params import Parameter
 from app import queries
 from app.backends import Backend
 from app.edge.problems import PROBLEM_RESPONSES, not_found
-from app.models import Page, Race, RaceDetail, RaceResultLine
+from app.models import (
+    LapTime,
+    Page,
+    PitStop,
+    QualifyingResult,
+    Race,
+    RaceDetail,
+    RaceResultLine,
+)
 from app.routes.common import (
     BackendDep,
     Format,
@@ -52,6 +60,11 @@ async def race_detail(request: Request, backend: Backend, race_id: int) -> Respo
         for line in results
     ]
     return respond_with_rows(request, race, lines, RaceResultLine)
+
+
+async def _require_race(backend: Backend, race_id: int) -> None:
+    if not await queries.race_exists(backend, race_id):
+        raise not_found("race", str(race_id))
 
 
 class RaceController(Controller):
@@ -101,3 +114,67 @@ class RaceController(Controller):
         """The race, its full classification and its sprint's, if it had one (as CSV: the
         classification lines, sprint after race, `session` telling them apart)."""
         return await race_detail(request, backend, race_id)
+
+    @get(
+        "/{race_id:int}/qualifying",
+        operation_id="listRaceQualifying",
+        summary="List a race's qualifying classification",
+        responses=PROBLEM_RESPONSES,
+    )
+    async def list_race_qualifying(
+        self, request: Request, backend: BackendDep, race_id: RaceId, format: Format = None
+    ) -> Response[list[QualifyingResult]]:
+        """Qualifying positions with Q1, Q2 and Q3 times (qualifying.csv: 1994 on)."""
+        await _require_race(backend, race_id)
+        lines = await queries.race_qualifying(backend, race_id)
+        return respond(request, lines, QualifyingResult)
+
+    @get(
+        "/{race_id:int}/laps",
+        operation_id="listRaceLaps",
+        summary="List a race's lap times",
+        responses=PROBLEM_RESPONSES,
+    )
+    async def list_race_laps(
+        self,
+        request: Request,
+        backend: BackendDep,
+        race_id: RaceId,
+        driver: Annotated[
+            str | None,
+            Parameter(
+                description="Only this driver's laps (driver_id or driver_ref)",
+                min_length=1,
+                max_length=64,
+            ),
+        ] = None,
+        lap: Annotated[
+            int | None, Parameter(description="Only this lap (every driver's)", ge=1, le=200)
+        ] = None,
+        format: Format = None,
+    ) -> Response[list[LapTime]]:
+        """Every driver's lap times and positions, by lap then position (lap_times.csv: 1996
+        on in the real data; an empty list where the race has none)."""
+        await _require_race(backend, race_id)
+        driver_id = None
+        if driver is not None:
+            found = await queries.get_driver(backend, driver)
+            if found is None:
+                raise not_found("driver", driver)
+            driver_id = found.driver_id
+        laps = await queries.race_laps(backend, race_id, driver_id, lap)
+        return respond(request, laps, LapTime)
+
+    @get(
+        "/{race_id:int}/pit-stops",
+        operation_id="listRacePitStops",
+        summary="List a race's pit stops",
+        responses=PROBLEM_RESPONSES,
+    )
+    async def list_race_pit_stops(
+        self, request: Request, backend: BackendDep, race_id: RaceId, format: Format = None
+    ) -> Response[list[PitStop]]:
+        """Every stop with its lap, clock time and duration (pit_stops.csv: 2011 on)."""
+        await _require_race(backend, race_id)
+        stops = await queries.race_pit_stops(backend, race_id)
+        return respond(request, stops, PitStop)
