@@ -142,11 +142,7 @@ class RaceController(Controller):
         race_id: RaceId,
         driver: Annotated[
             str | None,
-            Parameter(
-                description="Only this driver's laps (driver_id or driver_ref)",
-                min_length=1,
-                max_length=64,
-            ),
+            text("Only this driver's laps (driver_id or driver_ref)", min_length=1),
         ] = None,
         lap: Annotated[
             int | None, Parameter(description="Only this lap (every driver's)", ge=1, le=200)
