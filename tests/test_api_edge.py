@@ -126,7 +126,7 @@ def test_unknown_query_parameters_are_named(sqlite_client, url, unknown):
 
 def test_accepted_parameters_are_listed(sqlite_client):
     problem = sqlite_client.get("/races?round=5").json()
-    assert problem["detail"].endswith("accepted: circuit, format, limit, offset, season")
+    assert problem["detail"].endswith("accepted: circuit, format, limit, offset, season, sort")
 
 
 def test_rate_limit_exclusions_are_exact(sample_build):
