@@ -173,8 +173,8 @@ def test_a_new_data_version_is_never_answered_from_the_old_ones_cache(sample_bui
         assert cache.version == "v2" and len(cache) == 1
         text = client.get("/metrics").text
     assert "racing_api_response_cache_evictions_total 1.0" in text
-    assert 'racing_api_data_info{data_version="v2",source="unknown"} 1.0' in text
+    assert 'racing_api_data_info{data_version="v2",source="sample"} 1.0' in text
     assert (
-        f'racing_api_data_info{{data_version="{sample_build.data_version}",source="unknown"}} 0.0'
+        f'racing_api_data_info{{data_version="{sample_build.data_version}",source="sample"}} 0.0'
         in text
     )
