@@ -54,7 +54,7 @@ def test_a_known_mix_of_requests_is_counted_exactly(fresh_client, sample_build):
     client = fresh_client
     etag = client.get("/drivers/1").headers["etag"]  # miss, stored
     client.get("/drivers/1")  # hit
-    client.get("/drivers/hamilton")  # miss (another key), stored
+    client.get("/drivers/arlo_vance")  # miss (another key), stored
     assert client.get("/drivers/1", headers={"If-None-Match": etag}).status_code == 304  # hit
     assert client.head("/drivers/1").status_code == 200  # hit
     assert client.get("/drivers/nobody").status_code == 404  # miss, not stored
@@ -95,7 +95,7 @@ def test_a_known_mix_of_requests_is_counted_exactly(fresh_client, sample_build):
     assert value(text, "racing_api_response_cache_bytes") > 0
     assert value(text, "racing_api_response_cache_evictions_total") == 0
     version = sample_build.data_version
-    assert value(text, "racing_api_data_info", data_version=version, source="unknown") == 1
+    assert value(text, "racing_api_data_info", data_version=version, source="sample") == 1
     built = json.loads((sample_build.directory / "manifest.json").read_text())["built_at"]
     assert value(text, "racing_api_data_build_timestamp_seconds") > 1.7e9, built
     assert value(text, "racing_api_ready") == 1
