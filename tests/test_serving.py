@@ -91,7 +91,7 @@ def test_sigterm_drains_then_exits_zero(sample_build, tmp_path):
             status, problem = ready_status(url)
             assert (status, problem["detail"]) == (503, "draining")
             assert httpx.get(f"{url}/drivers/1", timeout=5).status_code == 200
-        answer = kept.get("/drivers/hamilton")
+        answer = kept.get("/drivers/arlo_vance")
         assert answer.status_code == 200
         assert answer.headers["connection"] == "close"  # clients move to another replica
         kept.close()
