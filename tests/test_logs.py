@@ -215,3 +215,29 @@ def test_promtail_pipeline_reads_fields_the_log_has(sample_build, capsys):
     assert extracted[stages["timestamp"]["source"]] == "time"
     assert stages["timestamp"]["format"] == "RFC3339Nano"
     datetime.fromisoformat(line["time"])  # RFC 3339 (with Z), which RFC3339Nano parses
+
+
+def test_a_data_switch_is_a_json_event_and_later_lines_carry_the_new_version(tmp_path):
+    """A running server that follows a new build + load says so in one `data_switch` line, and
+    the request lines after it name the new version."""
+    from tests.conftest import quiet
+    from tests.test_follow import TINY, variant
+    from transforms.build import build
+    from transforms.load_sqlite import load_sqlite
+
+    artifacts = tmp_path / "artifacts"
+    v1 = build(TINY, artifacts, quiet)
+    load_sqlite(v1.directory, quiet)
+    log = tmp_path / "server.log"
+    with running_app(artifacts, log, log_level="info") as (url, _):
+        v2 = build(variant(tmp_path / "v2", "v2"), artifacts, quiet)
+        load_sqlite(v2.directory, quiet)
+        deadline = time.monotonic() + 20
+        while httpx.get(f"{url}/ready").json().get("data_version") != v2.data_version:
+            assert time.monotonic() < deadline, "the server never switched"
+            time.sleep(0.1)
+        rid = httpx.get(f"{url}/circuits/3").headers["x-request-id"]
+        lines = wait_for_requests(log, {rid})
+    (switch,) = [line for line in lines if line["event"] == "data_switch"]
+    assert (switch["previous"], switch["data_version"]) == (v1.data_version, v2.data_version)
+    assert request_lines(lines)[rid]["data_version"] == v2.data_version
