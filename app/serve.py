@@ -28,9 +28,11 @@ import time
 from pathlib import Path
 from types import FrameType
 
+import msgspec
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from app.edge.problems import PROBLEM_JSON, Problem
 from app.logs import server_log_config
 from app.settings import Settings
 
@@ -96,6 +98,21 @@ class GuardedProtocol(HttpToolsProtocol):
             self.cycle.keep_alive = False  # answer, then close: clients reconnect elsewhere
 
     timeout_head = 10.0  # set per process by Worker
+
+    def send_400_response(self, msg: str) -> None:
+        """A request the parser refuses before the app sees it (a raw non-ASCII byte in the
+        target, a malformed request line) is answered as every other error: an RFC 9457
+        problem, not uvicorn's plain text."""
+        body = msgspec.json.encode(Problem(title="Bad Request", status=400, detail=msg))
+        head = [
+            b"HTTP/1.1 400 Bad Request",
+            *(name + b": " + value for name, value in self.server_state.default_headers),
+            b"content-type: " + PROBLEM_JSON.encode(),
+            b"content-length: " + str(len(body)).encode(),
+            b"connection: close",
+        ]
+        self.transport.write(b"\r\n".join(head) + b"\r\n\r\n" + body)
+        self.transport.close()
 
 
 class Worker(uvicorn.Server):

@@ -13,6 +13,7 @@ import time
 from urllib.parse import urlsplit
 
 import httpx
+import msgspec
 import pytest
 
 from app.serve import available_cores
@@ -62,6 +63,19 @@ def test_default_workers_are_the_cores_available():
     import os
 
     assert 1 <= available_cores() <= len(os.sched_getaffinity(0))
+
+
+def test_a_request_the_parser_refuses_is_a_problem(live_server):
+    """A raw non-ASCII byte in the target never reaches the app: the server's parser refuses it,
+    and answers with a problem document like every other error, not plain text."""
+    from tests.serving import raw_request
+
+    answer = raw_request(live_server, b"GET /drivers/\xff HTTP/1.1\r\nHost: x\r\n\r\n")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400")
+    assert b"content-type: application/problem+json" in head.lower()
+    problem = msgspec.json.decode(body)
+    assert problem["status"] == 400 and problem["title"] == "Bad Request"
 
 
 def ready_status(url: str) -> tuple[int, dict]:
