@@ -22,21 +22,6 @@ CRITERIA = {
     "status": "status",
     "laps": "lap",
 }
-RESOURCES = (
-    "seasons",
-    "circuits",
-    "races",
-    "constructors",
-    "drivers",
-    "status",
-    "results",
-    "sprint",
-    "qualifying",
-    "pitstops",
-    "laps",
-    "driverstandings",
-    "constructorstandings",
-)
 # What the value after the resource filters (no entry: the resource takes no value).
 RESOURCE_VALUE = {
     "circuits": "circuit",
@@ -67,9 +52,8 @@ _COMMON = {"season", "round", "circuit", "constructor", "driver", *_RESULT_FILTE
 # Filters each resource understands (Jolpica's matrix); anything else is a 400. The 400s begin
 # as Jolpica's do ("Bad Request: Unsupported filter for endpoint", ...).
 SUPPORTED = {
-    **{
-        name: _COMMON
-        for name in (
+    **dict.fromkeys(
+        (
             "seasons",
             "circuits",
             "races",
@@ -79,13 +63,16 @@ SUPPORTED = {
             "results",
             "sprint",
             "qualifying",
-        )
-    },
+        ),
+        _COMMON,
+    ),
     "pitstops": {*_COMMON, "lap"},
     "laps": {*_COMMON, "lap"},
     "driverstandings": {"season", "round", "driver"},
     "constructorstandings": {"season", "round", "constructor"},
 }
+# Every resource, in the order Ergast documents them.
+RESOURCES = tuple(SUPPORTED)
 REQUIRED = {
     "pitstops": ("season", "round"),
     "laps": ("season", "round"),
