@@ -1,6 +1,9 @@
 """The only code that talks to a database driver at serve time. Three backends, one interface:
-`await backend.fetch_all(sql, params)` returns rows as dicts. SQL uses `?` placeholders and
-the subset of SQL that SQLite, PostgreSQL and DuckDB share."""
+`await backend.fetch_all(sql, params)` returns `Rows`: each row the tuple the driver made, in
+the select list's order, and the column names beside them (`rows.names`, `rows.dicts()`). No
+per-row Python on the way out: response Structs are built from the tuples positionally
+(app/marts.py). SQL uses `?` placeholders and the subset of SQL that SQLite, PostgreSQL and
+DuckDB share."""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from contract import (
 )
 from contract.integrity import IntegrityError, check_marts, check_sqlite
 
-Row = dict[str, Any]
+Row = dict[str, Any]  # one row by column name: Rows.dicts()
 DATA_VERSION_SQL = f"select value from {META_TABLE} where key = '{META_DATA_VERSION}'"
 MANIFEST_SQL = f"select value from {META_TABLE} where key = '{META_MANIFEST}'"
 
@@ -45,7 +48,7 @@ class Backend(Protocol):
     data_version: str
     manifest: dict
 
-    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> Rows: ...
 
     async def served_version(self) -> str:
         """The data version the database holds right now; raises BackendUnavailable."""
@@ -54,9 +57,23 @@ class Backend(Protocol):
     async def close(self) -> None: ...
 
 
-def _rows(description: Sequence[Sequence[Any]], values: list[tuple]) -> list[Row]:
-    names = [column[0] for column in description]
-    return [dict(zip(names, row, strict=True)) for row in values]
+class Rows(list):
+    """A query's rows as the database driver returns them (tuples, select-list order) and the
+    names of their columns. Building a dict per row cost as much as the query on a page."""
+
+    __slots__ = ("names",)
+
+    def __init__(self, names: tuple[str, ...], values: list[tuple]) -> None:
+        super().__init__(values)
+        self.names = names
+
+    def dicts(self) -> list[Row]:
+        names = self.names
+        return [dict(zip(names, row, strict=True)) for row in self]
+
+
+def _rows(description: Sequence[Sequence[Any]], values: list[tuple]) -> Rows:
+    return Rows(tuple(column[0] for column in description), values)
 
 
 def current_version_dir(artifacts_dir: Path) -> Path:
@@ -96,7 +113,7 @@ class SqliteBackend:
             raise Corrupt(f"{path}: {exc}; reload it with `just load sqlite`") from None
         self.data_version = self.manifest["data_version"]
 
-    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> Rows:
         try:
             cursor = self._con.execute(sql, params)
             return _rows(cursor.description, cursor.fetchall())
@@ -140,7 +157,7 @@ class ParquetBackend:
         self._con.execute("set enable_external_access = false")
         self._con.execute("set lock_configuration = true")
 
-    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> Rows:
         cursor = self._con.execute(sql, params)
         return _rows(cursor.description, cursor.fetchall())
 
@@ -210,7 +227,7 @@ class PostgresBackend:
         )
         await self._pool.open(wait=False)
 
-    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> Rows:
         import psycopg
         from psycopg_pool import PoolTimeout
 
@@ -234,7 +251,7 @@ class PostgresBackend:
 
     async def served_version(self) -> str:
         rows = await self.fetch_all(DATA_VERSION_SQL)
-        return rows[0]["value"]
+        return rows[0][0]
 
     def pool_stats(self) -> dict[str, int]:
         """`pool_size` and `requests_waiting` from psycopg_pool, and the connections lent out

@@ -178,7 +178,7 @@ class Follower:
                 )
             except BackendUnavailable:
                 return self._pointer  # down: the outage handling answers; nothing to switch to
-            return tuple(rows[0].values()) if rows else None
+            return tuple(rows[0]) if rows else None
         link = self.settings.artifacts_dir / CURRENT_LINK
         try:
             target = os.readlink(link)

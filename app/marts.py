@@ -5,6 +5,9 @@ compatible types."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Sequence
+from itertools import starmap
 from typing import Any
 
 import msgspec
@@ -87,8 +90,46 @@ def _describe(field_type: inspect.Type) -> str:
     return f"an {name}" if name[0] in "aeiou" else f"a {name}"
 
 
-def decode_lists(rows: list[dict[str, Any]], names: list[str]) -> None:
-    """List columns arrive as JSON text (SQLite has no list type); decode them in place."""
-    for name in names:
-        for row in rows:
-            row[name] = msgspec.json.decode(row[name]) if row[name] else []
+def reader(
+    struct: type[Struct], list_columns: Sequence[str]
+) -> Callable[[Sequence[tuple]], list[Any]]:
+    """Rows (tuples in the order of the Struct's fields, as `queries.columns` selects them) to
+    Structs, validated and converted as `msgspec.convert(..., strict=False)` would from dicts.
+    List columns arrive as JSON text (SQLite has no list type) and are decoded as typed."""
+    return _reader(struct, tuple(list_columns))
+
+
+@functools.cache
+def _reader(struct: type[Struct], list_columns: tuple[str, ...]) -> Callable[..., list[Any]]:
+    # One C conversion into an array-like twin of the Struct (the same field types, list
+    # columns as their text), then each Struct built positionally from the twin's values:
+    # no dict and no Python per field.
+    fields = msgspec.structs.fields(struct)
+    twin = msgspec.defstruct(
+        f"{struct.__name__}Row",
+        [(f.name, str | None if f.name in list_columns else f.type) for f in fields],
+        array_like=True,
+        frozen=True,
+        gc=False,
+    )
+    many = list[twin]  # type: ignore[valid-type]
+    astuple = msgspec.structs.astuple
+    lists = [
+        (i, msgspec.json.Decoder(f.type, strict=False).decode)
+        for i, f in enumerate(fields)
+        if f.name in list_columns
+    ]
+
+    def read(rows: Sequence[tuple]) -> list[Any]:
+        checked = msgspec.convert(rows, many, strict=False)
+        if not lists:
+            return list(starmap(struct, map(astuple, checked)))
+        made = []
+        for row in checked:
+            values = list(astuple(row))
+            for i, decode in lists:
+                values[i] = decode(values[i]) if values[i] else []
+            made.append(struct(*values))
+        return made
+
+    return read

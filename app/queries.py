@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from app.backends import Backend
-from app.marts import decode_lists, list_columns
+from app.marts import list_columns, reader
 from app.models import (
     CircuitFastestLap,
     CircuitSummary,
@@ -88,11 +88,25 @@ def columns(struct: type[msgspec.Struct]) -> str:
     return ", ".join(f.name for f in msgspec.structs.fields(struct))
 
 
-def order_by(sort: str, key: str) -> str:
-    """`-wins` -> `wins desc`; nulls last on every backend; ties broken by the key."""
+@functools.cache
+def nullable(struct: type[msgspec.Struct]) -> frozenset[str]:
+    """The Struct's fields that may be null (`int | None`)."""
+    return frozenset(
+        f.name
+        for f in msgspec.structs.fields(struct)
+        if type(None) in getattr(f.type, "__args__", ())
+    )
+
+
+def order_by(struct: type[msgspec.Struct], sort: str, key: str) -> str:
+    """`-wins` -> `wins desc`; nulls last on every backend; ties broken by the key. `nulls
+    last` only where a column can hold a null and the key only when it is not the sort column:
+    either makes SQLite sort every row in a temporary b-tree instead of reading the key's or an
+    index's order (a page of 100 drivers: 0.68 ms against 0.38 ms)."""
     column = sort.lstrip("-")
     direction = "desc" if sort.startswith("-") else "asc"
-    return f"{column} {direction} nulls last, {key} asc"
+    order = f"{column} {direction}" + (" nulls last" if column in nullable(struct) else "")
+    return order if column == key else f"{order}, {key} asc"
 
 
 def search_pattern(text: str) -> str:
@@ -145,8 +159,7 @@ async def _select(
         sql += " limit ? offset ?"
         params += [limit, offset]
     rows = await backend.fetch_all(sql, params)
-    decode_lists(rows, list_columns(backend.manifest, struct))
-    return msgspec.convert(rows, list[struct], strict=False)
+    return reader(struct, list_columns(backend.manifest, struct))(rows)
 
 
 async def _one(backend: Backend, struct: type[T], where: Filters) -> T | None:
@@ -162,7 +175,7 @@ async def _page(
         f"select count(*) as n from {struct.mart} where {where.sql}", where.params
     )
     data = await _select(backend, struct, where, order, limit, offset)
-    return Page(data=data, total=count[0]["n"], limit=limit, offset=offset)
+    return Page(data=data, total=count[0][0], limit=limit, offset=offset)
 
 
 async def list_drivers(
@@ -178,7 +191,7 @@ async def list_drivers(
     where = Filters().equal_any_case("nationality", nationality).search(q)
     if season is not None:
         where.add("driver_id in (select driver_id from driver_season where season = ?)", season)
-    order = order_by(sort, "driver_id")
+    order = order_by(DriverSummary, sort, "driver_id")
     return await _page(backend, DriverSummary, where, order, limit, offset)
 
 
@@ -196,7 +209,7 @@ async def list_circuits(
     backend: Backend, *, limit: int, offset: int, sort: str, country: str | None, q: str | None
 ) -> Page[CircuitSummary]:
     where = Filters().equal_any_case("country", country).search(q)
-    order = order_by(sort, "circuit_id")
+    order = order_by(CircuitSummary, sort, "circuit_id")
     return await _page(backend, CircuitSummary, where, order, limit, offset)
 
 
@@ -214,7 +227,7 @@ async def list_constructors(
     backend: Backend, *, limit: int, offset: int, sort: str, nationality: str | None, q: str | None
 ) -> Page[ConstructorSummary]:
     where = Filters().equal_any_case("nationality", nationality).search(q)
-    order = order_by(sort, "constructor_id")
+    order = order_by(ConstructorSummary, sort, "constructor_id")
     return await _page(backend, ConstructorSummary, where, order, limit, offset)
 
 
@@ -279,7 +292,7 @@ async def race_id_at(backend: Backend, season: int, round: int) -> int | None:
     rows = await backend.fetch_all(
         "select race_id from race where season = ? and round = ?", [season, round]
     )
-    return rows[0]["race_id"] if rows else None
+    return rows[0][0] if rows else None
 
 
 async def race_exists(backend: Backend, race_id: int) -> bool:

@@ -55,7 +55,7 @@ def test_postgres_sessions_are_read_only_even_for_the_owner(sample_postgres):
         try:
             with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
                 await backend.fetch_all("delete from driver_summary")
-            assert (await backend.fetch_all("select count(*) as n from driver_summary"))[0]["n"] > 0
+            assert (await backend.fetch_all("select count(*) as n from driver_summary"))[0][0] > 0
         finally:
             await backend.close()
 

@@ -138,7 +138,7 @@ async def _page(
         f"select {select} {body} where {where.sql()} order by {order} limit ? offset ?",
         [*where.params, limit, offset],
     )
-    return Page(count[0]["n"], rows)
+    return Page(count[0][0], rows.dicts())
 
 
 async def seasons(backend: Backend, filters: dict, limit: int, offset: int) -> Page:
@@ -185,9 +185,10 @@ async def drivers(backend: Backend, filters: dict, limit: int, offset: int) -> P
     _in_results(rest, where, "d.driver_id", "rr.driver_id")
     # The order folds accents, which SQL cannot do alike on three backends: sort here (at most
     # every driver, under a thousand rows).
-    rows = await backend.fetch_all(
+    found = await backend.fetch_all(
         f"select d.driver_id, {DRIVER} from driver_summary d where {where.sql()}", where.params
     )
+    rows = found.dicts()
     rows.sort(key=_surname_key)
     return Page(len(rows), rows[offset : offset + limit])
 
@@ -219,7 +220,7 @@ async def status(backend: Backend, filters: dict, limit: int, offset: int) -> Pa
         f"where {where.sql()} group by rr.status_id, rr.status order by rr.status_id",
         where.params,
     )
-    return Page(len(rows), rows[offset : offset + limit])
+    return Page(len(rows), rows.dicts()[offset : offset + limit])
 
 
 RESULT_COLUMNS = f"""
@@ -326,23 +327,24 @@ async def race_headers(backend: Backend, race_ids: list[int]) -> dict[int, Row]:
         f"where ra.race_id in ({marks})",
         race_ids,
     )
-    return {row["race_id"]: row for row in rows}
+    return {row["race_id"]: row for row in rows.dicts()}
 
 
 async def latest_season(backend: Backend) -> int | None:
     rows = await backend.fetch_all("select max(season) as season from race")
-    return rows[0]["season"]
+    return rows[0][0]
 
 
 async def season_rounds(backend: Backend, season: int) -> list[Row]:
     """(round, has_results) of a season's races, in order."""
-    return await backend.fetch_all(
+    rows = await backend.fetch_all(
         "select round, has_results from race where season = ? order by round", [season]
     )
+    return rows.dicts()
 
 
 async def latest_standings_round(backend: Backend, table: str, season: int) -> int | None:
     rows = await backend.fetch_all(
         f"select max(round) as round from {table} where season = ?", [season]
     )
-    return rows[0]["round"]
+    return rows[0][0]
