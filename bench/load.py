@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -24,6 +23,8 @@ class Scenario:
     paths: tuple[str, ...]
     expect_status: int = 200
     if_none_match: str = ""
+    connections: int | None = None  # None: the generator's own (32)
+    delay_ms: float = 0.0  # > 0: each connection pauses this long before each request
 
 
 class NoAnswers(RuntimeError):
@@ -40,6 +41,7 @@ class LoadResult:
     p99_ms: float
     server_cpu: float | None = None  # cores the server's process group used during the run
     other_cpu: float | None = None  # cores used by everything else (not server, not generator)
+    generator_cpu: float | None = None  # cores the load generator itself used
 
     @property
     def rps(self) -> float:
@@ -101,11 +103,6 @@ def busy_cpu_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
 
 
-def children_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 class LoadGenerator:
     """One of: wrk with bench/paths.lua, or bench/pyload.py (asyncio, raw HTTP/1.1 keep-alive)."""
 
@@ -136,13 +133,20 @@ class LoadGenerator:
     def run(
         self, port: int, scenario: Scenario, seconds: float, server_pgid: int | None = None
     ) -> LoadResult:
+        return self.start(port, scenario, seconds, server_pgid).finish()
+
+    def start(
+        self, port: int, scenario: Scenario, seconds: float, server_pgid: int | None = None
+    ) -> Running:
+        """Start a run in the background (the mixed-load row runs two at once)."""
         paths_file = self._paths_file(scenario.paths)
         url = f"http://127.0.0.1:{port}"
+        connections = scenario.connections or self.connections
         if self.wrk:
             cmd = [
                 self.wrk,
                 "-t1",
-                f"-c{self.connections}",
+                f"-c{connections}",
                 f"-d{max(1, round(seconds))}s",
                 "--timeout",
                 "5s",
@@ -152,6 +156,7 @@ class LoadGenerator:
                 "--",
                 str(paths_file),
                 scenario.if_none_match,
+                f"{scenario.delay_ms:g}",
             ]
         else:
             cmd = [
@@ -159,31 +164,56 @@ class LoadGenerator:
                 str(PYLOAD),
                 url,
                 str(paths_file),
-                f"--connections={self.connections}",
+                f"--connections={connections}",
                 f"--seconds={seconds}",
                 f"--if-none-match={scenario.if_none_match}",
+                f"--delay-ms={scenario.delay_ms:g}",
             ]
-        server_before = group_cpu_seconds(server_pgid) if server_pgid else 0.0
-        busy_before, children_before = busy_cpu_seconds(), children_cpu_seconds()
-        started = time.perf_counter()
-        proc = subprocess.run(
-            [*taskset_prefix(self.core), *cmd],
-            capture_output=True,
-            text=True,
-            timeout=seconds + 30,
-        )
-        wall = time.perf_counter() - started
-        server_cpu = (group_cpu_seconds(server_pgid) - server_before) if server_pgid else 0.0
-        generator_cpu = children_cpu_seconds() - children_before
-        other_cpu = busy_cpu_seconds() - busy_before - server_cpu - generator_cpu
+        return Running(scenario, seconds, server_pgid, [*taskset_prefix(self.core), *cmd])
+
+
+class Running:
+    """One load generator process; `finish()` waits for it and reads its BENCHJSON line."""
+
+    def __init__(
+        self, scenario: Scenario, seconds: float, server_pgid: int | None, cmd: list[str]
+    ) -> None:
+        self.scenario, self.seconds, self.server_pgid = scenario, seconds, server_pgid
+        self.server_before = group_cpu_seconds(server_pgid) if server_pgid else 0.0
+        self.busy_before = busy_cpu_seconds()
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def _wait(self, timeout: float) -> float:
+        """Reap the generator; return its own CPU seconds (wait4's rusage, not RUSAGE_CHILDREN:
+        two generators may run at once)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            pid, status, usage = os.wait4(self.proc.pid, os.WNOHANG)
+            if pid:
+                self.proc.returncode = os.waitstatus_to_exitcode(status)
+                return usage.ru_utime + usage.ru_stime
+            if time.monotonic() > deadline:
+                self.proc.kill()
+                deadline = float("inf")
+            time.sleep(0.02)
+
+    def finish(self) -> LoadResult:
+        scenario, seconds, server_pgid = self.scenario, self.seconds, self.server_pgid
+        generator_cpu = self._wait(seconds + 30)
+        wall = time.perf_counter() - self.started
+        assert self.proc.stdout is not None and self.proc.stderr is not None
+        stdout, stderr = self.proc.stdout.read(), self.proc.stderr.read()  # a few lines
+        server_cpu = (group_cpu_seconds(server_pgid) - self.server_before) if server_pgid else 0.0
+        other_cpu = busy_cpu_seconds() - self.busy_before - server_cpu - generator_cpu
         line = next(
-            (ln for ln in proc.stdout.splitlines() if ln.startswith("BENCHJSON ")),
+            (ln for ln in stdout.splitlines() if ln.startswith("BENCHJSON ")),
             None,
         )
         if line is None:
             raise RuntimeError(
-                f"load generator gave no result (exit {proc.returncode}): "
-                f"{proc.stdout[-500:]} {proc.stderr[-500:]}"
+                f"load generator gave no result (exit {self.proc.returncode}): "
+                f"{stdout[-500:]} {stderr[-500:]}"
             )
         data = json.loads(line.removeprefix("BENCHJSON "))
         statuses = {"200": data["s200"], "304": data["s304"], "other": data["sother"]}
@@ -205,4 +235,5 @@ class LoadGenerator:
             p99_ms=data["p99_us"] / 1000,
             server_cpu=server_cpu / wall if server_pgid else None,
             other_cpu=max(0.0, other_cpu / wall),
+            generator_cpu=generator_cpu / wall,
         )

@@ -1,5 +1,7 @@
 -- wrk script: every request is GET of a random path from a file (one path a line).
--- Usage: wrk ... -s bench/paths.lua URL -- PATHS_FILE [IF_NONE_MATCH]
+-- Usage: wrk ... -s bench/paths.lua URL -- PATHS_FILE [IF_NONE_MATCH [DELAY_MS]]
+-- DELAY_MS > 0: each connection pauses that long before each request (a paced, light load whose
+-- latency is not its own queueing: the mixed-load row's cached lookups).
 -- Counts response statuses per thread and prints one "BENCHJSON {...}" line when done.
 
 local threads = {}
@@ -20,6 +22,10 @@ function init(args)
     end
   end
   file:close()
+  delay_ms_ = tonumber(args[3] or "0") or 0
+  if delay_ms_ <= 0 then
+    delay = nil -- wrk checks for delay() after init: without it, no timer per request
+  end
   count_ = #requests_
   math.randomseed(os.time() + math.floor(os.clock() * 1000000))
   s200 = 0
@@ -29,6 +35,10 @@ end
 
 function request()
   return requests_[math.random(count_)]
+end
+
+function delay()
+  return delay_ms_
 end
 
 function response(status, headers, body)

@@ -1,5 +1,6 @@
 """Fallback load generator when wrk is unavailable: asyncio, raw sockets, HTTP/1.1 keep-alive,
-N connections each sending GET of a random path from a file, closed loop like wrk.
+N connections each sending GET of a random path from a file, closed loop like wrk (with an
+optional pause before each request, like paths.lua's `delay`).
 
     python bench/pyload.py http://127.0.0.1:PORT PATHS_FILE --connections 32 --seconds 3
 
@@ -54,11 +55,13 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, int]:
 
 
 async def connection(
-    host: str, port: int, requests: list[bytes], deadline: float, stats: Stats
+    host: str, port: int, requests: list[bytes], deadline: float, stats: Stats, delay: float
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
         while time.perf_counter() < deadline:
+            if delay:
+                await asyncio.sleep(delay)
             started = time.perf_counter()
             writer.write(random.choice(requests))
             try:
@@ -87,7 +90,10 @@ async def main_async(args: argparse.Namespace) -> dict:
     started = time.perf_counter()
     deadline = started + args.seconds
     await asyncio.gather(
-        *(connection(host, port, requests, deadline, stats) for _ in range(args.connections))
+        *(
+            connection(host, port, requests, deadline, stats, args.delay_ms / 1000)
+            for _ in range(args.connections)
+        )
     )
     elapsed = time.perf_counter() - started
     lat = sorted(stats.latencies) or [0.0]
@@ -116,6 +122,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--if-none-match", default="")
+    parser.add_argument("--delay-ms", type=float, default=0.0, help="pause before each request")
     result = asyncio.run(main_async(parser.parse_args()))
     print("BENCHJSON " + json.dumps(result), flush=True)
 

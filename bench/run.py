@@ -18,8 +18,11 @@ import datetime
 import http.client
 import json
 import os
+import random
+import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -31,6 +34,7 @@ from pathlib import Path
 import pipeline
 import report
 from load import LoadGenerator, LoadResult, NoAnswers, Scenario, taskset_prefix
+from report import MixedRun
 from servers import (
     DATASETTE_SETTINGS,
     HOST,
@@ -49,6 +53,8 @@ OUT_DIR = ROOT / "bench" / "out"  # every run: ignored by git
 REAL_DATA = Path(os.environ.get("RACING_REAL_DATA", ROOT.parent / "shared" / "data" / "f1"))
 DEFAULT_BENCH_DB = "postgresql://postgres@127.0.0.1:5432/racing_bench"
 CONNECTIONS = 32
+MIXED = report.MIXED_SERVER
+BASELINE = RESULTS_DIR / "baseline.json"  # start-up and RSS last recorded (--record updates it)
 SERVER_CORE, LOAD_CORE = 0, 1
 
 
@@ -155,6 +161,7 @@ class Plan:
     warm_limit: int | None = None
     optional: bool = False
     unpinned: bool = False  # server and load generator free to use every core (worker scaling)
+    mixed: bool = False  # the mixed-load row (drive_mixed) instead of the scenarios one by one
 
 
 def api_scenarios(driver_ids: list[int], circuit_ids: list[int], etag: str) -> dict[str, Scenario]:
@@ -168,6 +175,95 @@ def api_scenarios(driver_ids: list[int], circuit_ids: list[int], etag: str) -> d
         "drivers_1000": Scenario("drivers_1000", ("/drivers?limit=1000",)),
         "bare": Scenario("bare", ("/drivers/1",)),
     }
+
+
+ERGAST = ["ergast_results", "ergast_drivers", "ergast_laps"]
+
+
+def ergast_scenarios(sqlite_file: Path) -> dict[str, Scenario]:
+    """Ergast-compatible URLs over the real seasons and rounds (picked from the SQLite artifact,
+    with a fixed seed so runs compare): a race's results, a season's drivers, and the first page
+    of 1000 lap timings of races that have at least that many (1996 on)."""
+    with contextlib.closing(sqlite3.connect(f"file:{sqlite_file}?mode=ro", uri=True)) as db:
+        races = db.execute("select season, round from race where has_results").fetchall()
+        seasons = [s for (s,) in db.execute("select distinct season from race where has_results")]
+        timed = db.execute(
+            "select season, round, count(*) from race join lap_time using (race_id)"
+            " group by race_id"
+        ).fetchall()
+    # Full pages where the data has them (the real data: 375 races); else (a small sample) the
+    # races with timings at all.
+    lapped = [(s, r) for s, r, n in timed if n >= 1000] or [(s, r) for s, r, _ in timed]
+    rng = random.Random(14)
+    races = rng.sample(sorted(races), min(120, len(races)))
+    lapped = rng.sample(sorted(lapped), min(60, len(lapped)))
+    paths = {
+        "ergast_results": [f"/ergast/f1/{s}/{r}/results.json" for s, r in races],
+        "ergast_drivers": [f"/ergast/f1/{s}/drivers.json" for s in sorted(seasons)],
+        "ergast_laps": [f"/ergast/f1/{s}/{r}/laps.json?limit=1000" for s, r in lapped],
+    }
+    return {name: Scenario(name, tuple(p)) for name, p in paths.items() if p}
+
+
+# The mixed-load row: cached point lookups, paced (MIXED_LOOKUP_CONNECTIONS connections, each
+# pausing MIXED_DELAY_MS before each request: a light load whose latency is the server's, not its
+# own queue), alone and then beside MIXED_HEAVY_CONNECTIONS connections asking back to back for
+# uncached pages of 1000 (JSON and CSV). Its server keeps the response cache but with a 1 MB
+# budget: bodies over a tenth of it (both pages, 160-480 KB) are never stored, the lookups
+# (~0.5 KB each) all are. The cache counters in /metrics confirm it for each run.
+MIXED_LOOKUP_CONNECTIONS = 8
+MIXED_DELAY_MS = 10
+MIXED_HEAVY_CONNECTIONS = 2
+MIXED_CACHE_ENV = {"RACING_RESPONSE_CACHE_MB": "1"}
+MIXED_HEAVY_PATHS = ("/drivers?limit=1000", "/drivers?limit=1000&format=csv")
+
+
+def cache_counters(port: int) -> tuple[float, float] | None:
+    """(hits, misses) of the response cache from /metrics, None when they are not there."""
+    con = http.client.HTTPConnection(HOST, port, timeout=10)
+    try:
+        con.request("GET", "/metrics")
+        text = con.getresponse().read().decode()
+    finally:
+        con.close()
+    found = {}
+    for kind in ("hits", "misses"):
+        match = re.search(rf"^\w*response_cache_{kind}_total\s+(\S+)$", text, re.M)
+        if match is None:
+            return None
+        found[kind] = float(match.group(1))
+    return found["hits"], found["misses"]
+
+
+def drive_mixed(
+    server: Server, lookups: Scenario, heavy: Scenario, load: LoadGenerator, mode: Mode
+) -> list[MixedRun]:
+    """Per run: the paced lookups alone, then the same beside the heavy pages (which start
+    half a second earlier and stop half a second later)."""
+    warm(server.port, [lookups, heavy])
+    seconds = mode.seconds
+    runs: list[MixedRun] = []
+    for _ in range(mode.runs):
+        alone = load.run(server.port, lookups, seconds, server.pgid)
+        before = cache_counters(server.port)
+        background = load.start(server.port, heavy, seconds + 1, server.pgid)
+        time.sleep(0.5)
+        beside = load.run(server.port, lookups, seconds, server.pgid)
+        pages = background.finish()
+        after = cache_counters(server.port)
+        hit = missed = None
+        if before and after and beside.requests and pages.requests:
+            # /metrics itself is not cached; the heavy pages may count once more than wrk saw
+            hit = min(1.0, (after[0] - before[0]) / beside.requests)
+            missed = min(1.0, (after[1] - before[1]) / pages.requests)
+        runs.append(MixedRun(alone, beside, pages, hit, missed))
+        log(
+            f"  {server.label:<18} lookups p50 {alone.p50_ms:.2f} p99 {alone.p99_ms:.2f} ms "
+            f"alone; p50 {beside.p50_ms:.2f} p99 {beside.p99_ms:.2f} ms beside "
+            f"{pages.rps:,.0f} pages/s; cache hits {hit if hit is None else f'{hit:.0%}'}, "
+            f"heavy misses {missed if missed is None else f'{missed:.0%}'}"
+        )
+    return runs
 
 
 def datasette_scenarios(driver_ids: list[int]) -> dict[str, Scenario]:
@@ -269,8 +365,24 @@ def main(argv: list[str] | None = None) -> int:
 
         uncached = ["driver", "drivers_page", "drivers_csv", "drivers_1000"]
         # The API first: its answers give the ids the scenarios use.
-        plans = [api("sqlite", "sqlite"), ceiling("asgi"), ceiling("litestar")]
-        plans.append(api("sqlite, cache off", "sqlite", uncached, cache=False))
+        # Cached Ergast answers are replays like any other: the full run only.
+        cached_ergast = ERGAST if mode.full else []
+        plans = [
+            api("sqlite", "sqlite", all_api + cached_ergast),
+            ceiling("asgi"),
+            ceiling("litestar"),
+        ]
+        plans.append(api("sqlite, cache off", "sqlite", uncached + ERGAST, cache=False))
+        plans.append(
+            Plan(
+                MIXED,
+                lambda: api_server(
+                    MIXED, "sqlite", artifacts, url, workdir, extra_env=MIXED_CACHE_ENV
+                ),
+                ["mixed_lookup", "mixed_heavy"],
+                mixed=True,
+            )
+        )
         quiet = {"RACING_LOG_LEVEL": "warning"}  # the JSON request lines are `info`
         plans.append(
             Plan(
@@ -327,7 +439,8 @@ def main(argv: list[str] | None = None) -> int:
         rows: list[report.Row] = []
         skipped: list[str] = []
         api_rss: float | None = None
-        startup_s: float | None = None
+        startup: tuple[float | None, float | None] = (None, None)
+        mixed_runs: list[MixedRun] = []
         catalog: dict[str, Scenario] = {}
         driver_ids: list[int] = []
         for plan in plans:
@@ -336,6 +449,7 @@ def main(argv: list[str] | None = None) -> int:
                 skipped.append(plan.label)
                 log(f"  skipping {plan.label}: it would pass the {mode.budget:.0f} s bound")
                 continue
+            log(f"-- {plan.label} (at {time.perf_counter() - started:.0f} s)")
             server = plan.make()
             running.append(server)
             server.start()
@@ -345,12 +459,26 @@ def main(argv: list[str] | None = None) -> int:
                 etag = etag_of(server.port, "/drivers/1")
                 catalog = api_scenarios(driver_ids, circuit_ids, etag)
                 catalog.update(datasette_scenarios(driver_ids))
-            scenarios = [catalog[name] for name in plan.scenarios]
+                catalog.update(ergast_scenarios(sqlite_file))
+                catalog["mixed_lookup"] = Scenario(
+                    "mixed_lookup",
+                    catalog["driver"].paths,
+                    connections=MIXED_LOOKUP_CONNECTIONS,
+                    delay_ms=MIXED_DELAY_MS,
+                )
+                catalog["mixed_heavy"] = Scenario(
+                    "mixed_heavy", MIXED_HEAVY_PATHS, connections=MIXED_HEAVY_CONNECTIONS
+                )
+            scenarios = [catalog[name] for name in plan.scenarios if name in catalog]
             generator = free_load if plan.unpinned else load
-            results = drive(server, scenarios, generator, mode, plan.warm_limit)
-            rows.extend(report.median_row(plan.label, name, rs) for name, rs in results.items())
+            if plan.mixed:
+                mixed_runs = drive_mixed(server, *scenarios, generator, mode)
+                rows.extend(report.mixed_rows(plan.label, mixed_runs))
+            else:
+                results = drive(server, scenarios, generator, mode, plan.warm_limit)
+                rows.extend(report.median_row(plan.label, name, rs) for name, rs in results.items())
             if plan.label == "sqlite":
-                startup_s = server.startup_s
+                startup = (server.startup_s, server.startup_cpu_s)
                 api_rss = server.rss_mb()
                 log(f"  sqlite server VmRSS after its load runs: {api_rss:.0f} MB")
             server.stop()
@@ -392,6 +520,7 @@ def main(argv: list[str] | None = None) -> int:
             build_times,
             api_rss,
         )
+        baseline = json.loads(BASELINE.read_text()) if BASELINE.is_file() else None
         total = time.perf_counter() - started
         document = "\n\n".join(
             [
@@ -404,7 +533,9 @@ def main(argv: list[str] | None = None) -> int:
                 "## Targets",
                 report.targets_markdown(items),
                 "## Speed (issue 14)",
-                report.targets_markdown(report.speed_targets(table, startup_s, api_rss)),
+                report.targets_markdown(
+                    report.speed_targets(table, startup, api_rss, mixed_runs, baseline)
+                ),
                 "API RSS: VmRSS of the sqlite server process after its load runs. "
                 + (
                     f"Skipped to stay within the time bound: {', '.join(skipped)}. "
@@ -416,6 +547,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         print("\n" + document)
         write_results(document, started_utc, args.record)
+        if args.record and startup[1] is not None and api_rss is not None:
+            figures = {"startup_s": startup[0], "startup_cpu_s": startup[1], "rss_mb": api_rss}
+            BASELINE.write_text(json.dumps({k: round(v, 3) for k, v in figures.items()}) + "\n")
         return 0
     finally:
         for server in running:

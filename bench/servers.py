@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from load import taskset_prefix
+from load import group_cpu_seconds, taskset_prefix
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
@@ -52,6 +52,7 @@ class Server:
     cwd: Path = ROOT
     proc: subprocess.Popen | None = None
     startup_s: float | None = None  # from start to the first 200 on ready_path
+    startup_cpu_s: float | None = None  # CPU the process group used until then (steadier)
 
     @property
     def log_path(self) -> Path:
@@ -79,8 +80,9 @@ class Server:
             with contextlib.suppress(OSError, http.client.HTTPException):
                 if http_get(self.port, self.ready_path)[0] == 200:
                     self.startup_s = time.monotonic() - began
+                    self.startup_cpu_s = group_cpu_seconds(self.proc.pid)
                     return
-            time.sleep(0.1)
+            time.sleep(0.02)  # the start-up is ~0.6 s: poll finely enough to see 20% of it
         raise RuntimeError(f"{self.label} not ready in {timeout:.0f}s: {self.log_tail()}")
 
     def log_tail(self) -> str:
