@@ -61,11 +61,15 @@ class Rows(list):
     """A query's rows as the database driver returns them (tuples, select-list order) and the
     names of their columns. Building a dict per row cost as much as the query on a page."""
 
-    __slots__ = ("names",)
+    __slots__ = ("description",)
 
-    def __init__(self, names: tuple[str, ...], values: list[tuple]) -> None:
+    def __init__(self, description: Sequence[Sequence[Any]], values: list[tuple]) -> None:
         super().__init__(values)
-        self.names = names
+        self.description = description  # the cursor's: names are read only when asked for
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple([column[0] for column in self.description])
 
     def dicts(self) -> list[Row]:
         names = self.names
@@ -73,7 +77,7 @@ class Rows(list):
 
 
 def _rows(description: Sequence[Sequence[Any]], values: list[tuple]) -> Rows:
-    return Rows(tuple(column[0] for column in description), values)
+    return Rows(description, values)
 
 
 def current_version_dir(artifacts_dir: Path) -> Path:

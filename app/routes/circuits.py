@@ -11,9 +11,9 @@ from app.edge.problems import PROBLEM_RESPONSES, not_found
 from app.models import CircuitFastestLap, CircuitSummary, Page
 from app.routes.common import (
     SINGLE_RESPONSES,
-    BackendDep,
     Format,
     ListingDep,
+    backend_of,
     ident,
     json_only,
     listing,
@@ -47,11 +47,11 @@ class CircuitController(Controller):
     async def list_circuits(
         self,
         request: Request,
-        backend: BackendDep,
         listing: ListingDep,
         country: Annotated[str | None, text("Exact country, any case (`Italy`)")] = None,
     ) -> Response[Page[CircuitSummary]]:
         """A page of circuit summaries, filtered and sorted."""
+        backend = backend_of(request)
         page = await queries.list_circuits(
             backend,
             limit=listing.limit,
@@ -69,9 +69,10 @@ class CircuitController(Controller):
         responses=SINGLE_RESPONSES,
     )
     async def get_circuit(
-        self, request: Request, backend: BackendDep, circuit: CircuitIdent, format: Format = None
+        self, request: Request, circuit: CircuitIdent, format: Format = None
     ) -> CircuitSummary:
         """One circuit, by numeric id or circuit_ref."""
+        backend = backend_of(request)
         json_only(request, format)
         found = await queries.get_circuit(backend, circuit)
         if found is None:
@@ -85,9 +86,10 @@ class CircuitController(Controller):
         responses=PROBLEM_RESPONSES,
     )
     async def list_circuit_fastest_laps(
-        self, request: Request, backend: BackendDep, circuit: CircuitIdent, format: Format = None
+        self, request: Request, circuit: CircuitIdent, format: Format = None
     ) -> Response[list[CircuitFastestLap]]:
         """Year by year, so the record's history (and layout changes) can be seen."""
+        backend = backend_of(request)
         found = await queries.get_circuit(backend, circuit)
         if found is None:
             raise not_found("circuit", circuit)

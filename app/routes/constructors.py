@@ -11,10 +11,10 @@ from app.edge.problems import PROBLEM_RESPONSES, not_found
 from app.models import ConstructorSeason, ConstructorSummary, Page
 from app.routes.common import (
     SINGLE_RESPONSES,
-    BackendDep,
     Format,
     ListingDep,
     Nationality,
+    backend_of,
     ident,
     json_only,
     listing,
@@ -55,11 +55,11 @@ class ConstructorController(Controller):
     async def list_constructors(
         self,
         request: Request,
-        backend: BackendDep,
         listing: ListingDep,
         nationality: Nationality = None,
     ) -> Response[Page[ConstructorSummary]]:
         """A page of constructor histories, filtered and sorted."""
+        backend = backend_of(request)
         page = await queries.list_constructors(
             backend,
             limit=listing.limit,
@@ -79,11 +79,11 @@ class ConstructorController(Controller):
     async def get_constructor(
         self,
         request: Request,
-        backend: BackendDep,
         constructor: ConstructorIdent,
         format: Format = None,
     ) -> ConstructorSummary:
         """Entries, wins, podiums, poles, points, titles, drivers fielded, first and last season."""
+        backend = backend_of(request)
         json_only(request, format)
         return await _constructor(backend, constructor)
 
@@ -96,11 +96,11 @@ class ConstructorController(Controller):
     async def list_constructor_seasons(
         self,
         request: Request,
-        backend: BackendDep,
         constructor: ConstructorIdent,
         format: Format = None,
     ) -> Response[list[ConstructorSeason]]:
         """The constructor's season lines, oldest first, with the drivers it fielded."""
+        backend = backend_of(request)
         found = await _constructor(backend, constructor)
         seasons = await queries.constructor_seasons(backend, found.constructor_id)
         return respond(request, seasons, ConstructorSeason)

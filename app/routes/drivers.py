@@ -12,10 +12,10 @@ from app.edge.problems import PROBLEM_RESPONSES, not_found
 from app.models import DriverSeason, DriverSummary, HeadToHead, Page
 from app.routes.common import (
     SINGLE_RESPONSES,
-    BackendDep,
     Format,
     ListingDep,
     Nationality,
+    backend_of,
     ident,
     json_only,
     listing,
@@ -59,7 +59,6 @@ class DriverController(Controller):
     async def list_drivers(
         self,
         request: Request,
-        backend: BackendDep,
         listing: ListingDep,
         nationality: Nationality = None,
         season: Annotated[
@@ -68,6 +67,7 @@ class DriverController(Controller):
         ] = None,
     ) -> Response[Page[DriverSummary]]:
         """A page of driver career summaries, filtered and sorted."""
+        backend = backend_of(request)
         page = await queries.list_drivers(
             backend,
             limit=listing.limit,
@@ -86,9 +86,10 @@ class DriverController(Controller):
         responses=SINGLE_RESPONSES,
     )
     async def get_driver(
-        self, request: Request, backend: BackendDep, driver: DriverIdent, format: Format = None
+        self, request: Request, driver: DriverIdent, format: Format = None
     ) -> DriverSummary:
         """One driver's career, by numeric id or driver_ref."""
+        backend = backend_of(request)
         json_only(request, format)
         return await _driver(backend, driver)
 
@@ -99,9 +100,10 @@ class DriverController(Controller):
         responses=PROBLEM_RESPONSES,
     )
     async def list_driver_seasons(
-        self, request: Request, backend: BackendDep, driver: DriverIdent, format: Format = None
+        self, request: Request, driver: DriverIdent, format: Format = None
     ) -> Response[list[DriverSeason]]:
         """The driver's season lines, oldest first."""
+        backend = backend_of(request)
         found = await _driver(backend, driver)
         seasons = await queries.driver_seasons(backend, found.driver_id)
         return respond(request, seasons, DriverSeason)
@@ -115,13 +117,13 @@ class DriverController(Controller):
     async def head_to_head(
         self,
         request: Request,
-        backend: BackendDep,
         driver: DriverIdent,
         other: OtherDriverIdent,
         format: Format = None,
     ) -> HeadToHead:
         """Over the Grands Prix both started: who finished and qualified ahead, wins, podiums,
         points, and how many of those races they drove for the same constructor."""
+        backend = backend_of(request)
         json_only(request, format)
         a = await _driver(backend, driver)
         b = await _driver(backend, other)

@@ -12,7 +12,7 @@ from app.edge.metrics import check_ready
 from app.edge.problems import SIZE_LIMITS, UNAVAILABLE
 from app.follow import pinned
 from app.models import Changes, Coverage, DataSource, Health, MartChanges, Meta, Ready
-from app.routes.common import SINGLE_RESPONSES, BackendDep, Format, json_only
+from app.routes.common import SINGLE_RESPONSES, Format, backend_of, json_only
 from app.serve import DRAINING
 
 
@@ -38,8 +38,9 @@ class MetaController(Controller):
         summary="What is being served",
         responses=SINGLE_RESPONSES,
     )
-    async def get_meta(self, request: Request, backend: BackendDep, format: Format = None) -> Meta:
+    async def get_meta(self, request: Request, format: Format = None) -> Meta:
         """Data version, source, build time, coverage, row counts and the backend in use."""
+        backend = backend_of(request)
         json_only(request, format)
         manifest = backend.manifest
         return Meta(
@@ -60,10 +61,9 @@ class MetaController(Controller):
         summary="What changed in this data version",
         responses=SINGLE_RESPONSES,
     )
-    async def get_changes(
-        self, request: Request, backend: BackendDep, format: Format = None
-    ) -> Changes:
+    async def get_changes(self, request: Request, format: Format = None) -> Changes:
         """Per mart, rows added, removed and changed against the version this one replaced."""
+        backend = backend_of(request)
         json_only(request, format)
         manifest = backend.manifest
         changes = manifest.get("changes") or {}

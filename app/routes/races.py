@@ -22,9 +22,9 @@ from app.models import (
     RaceResultLine,
 )
 from app.routes.common import (
-    BackendDep,
     Format,
     ListingDep,
+    backend_of,
     listing,
     respond,
     respond_with_rows,
@@ -81,7 +81,6 @@ class RaceController(Controller):
     async def list_races(
         self,
         request: Request,
-        backend: BackendDep,
         listing: ListingDep,
         season: Annotated[
             int | None, Parameter(description="Only this season's races", ge=1950, le=2100)
@@ -92,6 +91,7 @@ class RaceController(Controller):
     ) -> Response[Page[Race]]:
         """Races in calendar order (or `sort`: `-date` is newest first), scheduled ones
         included."""
+        backend = backend_of(request)
         page = await queries.list_races(
             backend,
             limit=listing.limit,
@@ -109,10 +109,11 @@ class RaceController(Controller):
         responses=PROBLEM_RESPONSES,
     )
     async def get_race(
-        self, request: Request, backend: BackendDep, race_id: RaceId, format: Format = None
+        self, request: Request, race_id: RaceId, format: Format = None
     ) -> Response[RaceDetail]:
         """The race, its full classification and its sprint's, if it had one (as CSV: the
         classification lines, sprint after race, `session` telling them apart)."""
+        backend = backend_of(request)
         return await race_detail(request, backend, race_id)
 
     @get(
@@ -122,9 +123,10 @@ class RaceController(Controller):
         responses=PROBLEM_RESPONSES,
     )
     async def list_race_qualifying(
-        self, request: Request, backend: BackendDep, race_id: RaceId, format: Format = None
+        self, request: Request, race_id: RaceId, format: Format = None
     ) -> Response[list[QualifyingResult]]:
         """Qualifying positions with Q1, Q2 and Q3 times (qualifying.csv: 1994 on)."""
+        backend = backend_of(request)
         await _require_race(backend, race_id)
         lines = await queries.race_qualifying(backend, race_id)
         return respond(request, lines, QualifyingResult)
@@ -138,7 +140,6 @@ class RaceController(Controller):
     async def list_race_laps(
         self,
         request: Request,
-        backend: BackendDep,
         race_id: RaceId,
         driver: Annotated[
             str | None,
@@ -151,6 +152,7 @@ class RaceController(Controller):
     ) -> Response[list[LapTime]]:
         """Every driver's lap times and positions, by lap then position (lap_times.csv: 1996
         on in the real data; an empty list where the race has none)."""
+        backend = backend_of(request)
         await _require_race(backend, race_id)
         driver_id = None
         if driver is not None:
@@ -168,9 +170,10 @@ class RaceController(Controller):
         responses=PROBLEM_RESPONSES,
     )
     async def list_race_pit_stops(
-        self, request: Request, backend: BackendDep, race_id: RaceId, format: Format = None
+        self, request: Request, race_id: RaceId, format: Format = None
     ) -> Response[list[PitStop]]:
         """Every stop with its lap, clock time and duration (pit_stops.csv: 2011 on)."""
+        backend = backend_of(request)
         await _require_race(backend, race_id)
         stops = await queries.race_pit_stops(backend, race_id)
         return respond(request, stops, PitStop)

@@ -20,9 +20,9 @@ from app.models import (
     SeasonSummary,
 )
 from app.routes.common import (
-    BackendDep,
     Format,
     ListingDep,
+    backend_of,
     listing,
     respond,
     respond_with_rows,
@@ -54,9 +54,10 @@ class SeasonController(Controller):
         dependencies={"listing": listing(default_limit=100)},
     )
     async def list_seasons(
-        self, request: Request, backend: BackendDep, listing: ListingDep
+        self, request: Request, listing: ListingDep
     ) -> Response[Page[SeasonSummary]]:
         """Every season, oldest first, with its champions once complete."""
+        backend = backend_of(request)
         page = await queries.list_seasons(backend, limit=listing.limit, offset=listing.offset)
         return respond(request, page, SeasonSummary)
 
@@ -67,10 +68,11 @@ class SeasonController(Controller):
         responses=PROBLEM_RESPONSES,
     )
     async def get_season(
-        self, request: Request, backend: BackendDep, year: Year, format: Format = None
+        self, request: Request, year: Year, format: Format = None
     ) -> Response[SeasonDetail]:
         """Rounds, races held, champions (null while the season is incomplete) and races (as
         CSV: the calendar)."""
+        backend = backend_of(request)
         season = await queries.get_season(backend, year)
         if season is None:
             raise not_found("season", str(year))
@@ -86,7 +88,6 @@ class SeasonController(Controller):
     async def get_season_race(
         self,
         request: Request,
-        backend: BackendDep,
         year: Year,
         round: Annotated[
             int,
@@ -100,6 +101,7 @@ class SeasonController(Controller):
         format: Format = None,
     ) -> Response[RaceDetail]:
         """The same as /races/{race_id}, found by season and round."""
+        backend = backend_of(request)
         race_id = await queries.race_id_at(backend, year, round)
         if race_id is None:
             raise not_found("race", f"{year} round {round}")
@@ -112,10 +114,11 @@ class SeasonController(Controller):
         responses=PROBLEM_RESPONSES,
     )
     async def driver_standings(
-        self, request: Request, backend: BackendDep, year: Year, format: Format = None
+        self, request: Request, year: Year, format: Format = None
     ) -> Response[list[DriverSeason]]:
         """Final standings of a complete season; provisional (after the last race with results)
         while it is incomplete."""
+        backend = backend_of(request)
         await _require_season(backend, year)
         standings = await queries.driver_standings(backend, year)
         return respond(request, standings, DriverSeason)
@@ -127,9 +130,10 @@ class SeasonController(Controller):
         responses=PROBLEM_RESPONSES,
     )
     async def constructor_standings(
-        self, request: Request, backend: BackendDep, year: Year, format: Format = None
+        self, request: Request, year: Year, format: Format = None
     ) -> Response[list[ConstructorSeason]]:
         """The constructors' championship exists from 1958: earlier seasons have no lines."""
+        backend = backend_of(request)
         await _require_season(backend, year)
         standings = await queries.constructor_standings(backend, year)
         return respond(request, standings, ConstructorSeason)
