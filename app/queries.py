@@ -171,10 +171,13 @@ async def _page(
     backend: Backend, struct: type[T], where: Filters, order: str, limit: int, offset: int
 ) -> Page[T]:
     # Two queries: a window count on the page query would make SQLite materialise every match.
+    # A page cut short by the end of the matches (and not empty) is its own count.
+    data = await _select(backend, struct, where, order, limit, offset)
+    if 0 < len(data) < limit or (offset == 0 and not data):
+        return Page(data=data, total=offset + len(data), limit=limit, offset=offset)
     count = await backend.fetch_all(
         f"select count(*) as n from {struct.mart} where {where.sql}", where.params
     )
-    data = await _select(backend, struct, where, order, limit, offset)
     return Page(data=data, total=count[0][0], limit=limit, offset=offset)
 
 

@@ -157,19 +157,21 @@ def listing(
 
 
 def link_header(request: Request, page: Page) -> dict[str, str]:
-    """`next`/`prev` links for a page, or no header when there is neither."""
+    """`next`/`prev` links for a page, or no header when there is neither: the request's own
+    path and parameters (encoded once for both links), `offset` last."""
+    has_next, has_prev = page.offset + page.limit < page.total, page.offset > 0
+    if not (has_next or has_prev):
+        return {}
+    kept = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "offset"])
+    start = (
+        f"{request.scope['path']}?{kept}&offset=" if kept else f"{request.scope['path']}?offset="
+    )
     links = []
-    if page.offset + page.limit < page.total:
-        links.append(f'<{_with_offset(request, page.offset + page.limit)}>; rel="next"')
-    if page.offset > 0:
-        links.append(f'<{_with_offset(request, max(0, page.offset - page.limit))}>; rel="prev"')
-    return {"Link": ", ".join(links)} if links else {}
-
-
-def _with_offset(request: Request, offset: int) -> str:
-    params = [(k, v) for k, v in request.query_params.multi_items() if k != "offset"]
-    params.append(("offset", str(offset)))
-    return f"{request.url.path}?{urlencode(params)}"
+    if has_next:
+        links.append(f'<{start}{page.offset + page.limit}>; rel="next"')
+    if has_prev:
+        links.append(f'<{start}{max(0, page.offset - page.limit)}>; rel="prev"')
+    return {"Link": ", ".join(links)}
 
 
 def wants_csv(request: Request) -> bool:
