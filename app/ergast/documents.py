@@ -19,8 +19,12 @@ def text(value: Any) -> str | None:
 
 
 def compact(**fields: Any) -> Doc:
-    """The fields that have a value, in the order given."""
-    return {name: value for name, value in fields.items() if value is not None}
+    """The fields that have a value, in the order given. The keyword dict is the call's own:
+    it is returned, not copied (one dict fewer per object of a document)."""
+    if None in fields.values():
+        for name in [name for name, value in fields.items() if value is None]:
+            del fields[name]
+    return fields
 
 
 def points(value: float | None) -> str | None:
@@ -232,14 +236,21 @@ def laps_by_race(rows: Iterable[Row], headers: dict[int, Row]) -> list[Doc]:
     """Lap timings grouped into races, then into laps: [{<race>, Laps: [{number, Timings}]}]."""
     races: list[Doc] = []
     current = lap = None
+    timings: list[Doc] = []
     for row in rows:
         if row["race_id"] != current:
             current, lap = row["race_id"], None
             races.append({**race(headers[current]), "Laps": []})
         if row["lap"] != lap:
             lap = row["lap"]
-            races[-1]["Laps"].append({"number": str(lap), "Timings": []})
-        races[-1]["Laps"][-1]["Timings"].append(
-            compact(driverId=row["driver_ref"], position=text(row["position"]), time=row["time"])
-        )
+            timings = []
+            races[-1]["Laps"].append({"number": str(lap), "Timings": timings})
+        # compact(driverId=..., position=text(...), time=...) written out: a page holds up to
+        # a thousand timings.
+        timing = {"driverId": row["driver_ref"]}
+        if row["position"] is not None:
+            timing["position"] = str(row["position"])
+        if row["time"] is not None:
+            timing["time"] = row["time"]
+        timings.append(timing)
     return races
