@@ -96,6 +96,23 @@ def test_pages_cover_every_driver_once_with_links(client):
     assert 'rel="prev"' in client.get("/drivers", params={"limit": 7, "offset": 7}).headers["link"]
 
 
+@pytest.mark.parametrize(
+    ("params", "rows"),
+    [
+        ({"limit": 1000}, "all"),  # one short page: its rows are the count
+        ({"offset": 5000}, 0),  # past the end: counted
+        ({"nationality": "Martian"}, 0),  # nothing matches
+        ({"nationality": "Martian", "offset": 3}, 0),
+    ],
+)
+def test_total_counts_every_match_whatever_the_page(client, params, rows):
+    total = client.get("/drivers", params={"limit": 1}).json()["total"]
+    body = client.get("/drivers", params=params).json()
+    expected = 0 if "nationality" in params else total
+    assert body["total"] == expected
+    assert len(body["data"]) == (expected if rows == "all" else rows)
+
+
 @pytest.mark.parametrize("sort", ["wins", "-wins", "surname", "-date_of_birth", "fastest_laps"])
 def test_sort_orders_with_nulls_last_and_id_tie_break(client, sort):
     drivers = client.get("/drivers", params={"limit": 1000, "sort": sort}).json()["data"]
