@@ -141,6 +141,7 @@ def capture_lines(capsys) -> list[dict]:
 
 
 def test_level_warning_drops_request_lines_but_still_echoes_the_id(sample_build, capsys):
+    capture_lines(capsys)  # lines an earlier test in this process left pending are not ours
     app = create_app(Settings(artifacts_dir=sample_build.directory.parent, log_level="warning"))
     with TestClient(app) as client:
         answer = client.get("/drivers/1", headers={"x-request-id": "quiet-1"})

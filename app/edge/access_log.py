@@ -41,7 +41,7 @@ class RequestLine(msgspec.Struct):
     client: str | None
 
 
-def _request_id(headers: list[tuple[bytes, bytes]]) -> bytes:
+def request_id(headers: list[tuple[bytes, bytes]]) -> bytes:
     for name, value in headers:
         if name == b"x-request-id":
             if REQUEST_ID.fullmatch(value):
@@ -56,7 +56,7 @@ def access_log(app: Litestar, inner: ASGIApp) -> ASGIApp:
 
     async def layer(scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
-        rid = _request_id(scope["headers"])
+        rid = request_id(scope["headers"])
         method = scope["method"]
         path = scope["path"]  # the router may rewrite it
         status = 0
@@ -85,23 +85,38 @@ def access_log(app: Litestar, inner: ASGIApp) -> ASGIApp:
             raise
         finally:
             logs.request_id.reset(token)
-            if logs.lines.enabled:
-                client = scope.get("client")
-                line = RequestLine(
-                    logs.format_time(time.time()),
-                    "info",
-                    "racing.access",
-                    "request",
-                    method,
-                    scope.get("path_template") or UNMATCHED,
-                    path,
-                    status,
-                    round((time.perf_counter() - started) * 1000, 3),
-                    sent,
-                    version.decode() or None,
-                    rid_text,
-                    client[0] if client else None,
-                )
-                logs.lines.write(logs.encode(line) + b"\n")
+            write_line(scope, method, path, status, started, sent, version, rid_text)
 
     return layer
+
+
+def write_line(
+    scope: Scope,
+    method: str,
+    path: str,
+    status: int,
+    started: float,
+    sent: int,
+    version: bytes,
+    rid: str,
+) -> None:
+    """The request's line, when request lines are on (`RACING_LOG_LEVEL` info or debug)."""
+    if not logs.lines.enabled:
+        return
+    client = scope.get("client")
+    line = RequestLine(
+        logs.format_time(time.time()),
+        "info",
+        "racing.access",
+        "request",
+        method,
+        scope.get("path_template") or UNMATCHED,
+        path,
+        status,
+        round((time.perf_counter() - started) * 1000, 3),
+        sent,
+        version.decode() or None,
+        rid,
+        client[0] if client else None,
+    )
+    logs.lines.write(logs.encode(line) + b"\n")

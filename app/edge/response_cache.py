@@ -1,7 +1,12 @@
 """The response cache: an LRU of complete 200 responses for one data version, keyed by the
 representation served, with weak ETags and 304 answers to `If-None-Match`.
 
-A route opts out with `opt={"cache": False}` (probes, metrics). HEAD arrives here as GET."""
+A route opts out with `opt={"cache": False}` (probes, metrics). HEAD arrives here as GET.
+
+Each stored response also remembers the exact requests that were answered with it (their
+`replay.replay_key`: path, raw query and the raw header fields negotiation reads), so that
+`replay.replay_cached` can answer the same request again before routing (app/edge/replay.py).
+Header lists go out as copies: layers above (CORS) edit the lists they are sent."""
 
 from __future__ import annotations
 
@@ -18,7 +23,11 @@ from app.edge.negotiation import VARY, header, representation
 if TYPE_CHECKING:
     from app.edge.metrics import Metrics
 
-Entry = tuple[list[tuple[bytes, bytes]], bytes]  # headers, body of a 200
+Headers = list[tuple[bytes, bytes]]
+Entry = tuple[Headers, bytes]  # headers, body of a 200
+# What answered a request: its key here, its route template, its validators (ETag first)
+Alias = tuple[tuple, str | None, Headers]
+REPLAY_KEY = "racing.replay_key"
 
 
 class ResponseCache:
@@ -31,6 +40,7 @@ class ResponseCache:
         self.bytes = 0
         self.version: str | None = None
         self._entries: OrderedDict[tuple, Entry] = OrderedDict()
+        self._aliases: dict[tuple, Alias] = {}  # request key -> what answered it
         self._metrics = metrics
 
     def __len__(self) -> int:
@@ -43,6 +53,27 @@ class ResponseCache:
         if self._metrics is not None:
             (self._metrics.cache_hits if entry else self._metrics.cache_misses).inc()
         return entry
+
+    def alias(self, replay_key: tuple, alias: Alias) -> None:
+        """Remember that the request `replay_key` is answered by the entry `alias[0]`
+        (bounded: forgotten all at once beyond four per entry)."""
+        if len(self._aliases) >= 4 * self.max_entries:
+            self._aliases.clear()
+        self._aliases[replay_key] = alias
+
+    def replay(self, version: str, replay_key: tuple) -> tuple[Entry, Alias] | None:
+        """The stored response for a request answered before from `version`, or None (a
+        miss is not counted: the request goes on to the route, which counts it)."""
+        alias = self._aliases.get(replay_key)
+        if alias is None or version != self.version:
+            return None
+        entry = self._entries.get(alias[0])
+        if entry is None:
+            return None
+        self._entries.move_to_end(alias[0])
+        if self._metrics is not None:
+            self._metrics.cache_hits.inc()
+        return entry, alias
 
     def put(self, key: tuple, entry: Entry) -> None:
         size = len(entry[1])
@@ -62,6 +93,7 @@ class ResponseCache:
         if version != self.version:
             evicted = len(self._entries)
             self._entries.clear()
+            self._aliases.clear()
             self.bytes = 0
             self.version = version
             self._measure(evicted)
@@ -126,7 +158,10 @@ def response_cache(app: ASGIApp) -> ASGIApp:
         if cache is not None:
             cache.hold(version)
             entry = cache.get(key)
+        replay_key = scope.get(REPLAY_KEY)
         if entry is not None:
+            if replay_key is not None:
+                cache.alias(replay_key, (key, scope.get("path_template"), validators))
             headers, body = entry
             if not_modified:
                 headers, body = validators, b""
@@ -134,7 +169,7 @@ def response_cache(app: ASGIApp) -> ASGIApp:
                 {
                     "type": "http.response.start",
                     "status": 304 if not_modified else 200,
-                    "headers": headers,
+                    "headers": list(headers),
                 }
             )
             await send({"type": "http.response.body", "body": body})
@@ -152,7 +187,7 @@ def response_cache(app: ASGIApp) -> ASGIApp:
                     await send(message)
                     return
                 start = with_vary([*message.get("headers", []), *validators[:2]])
-                message["headers"] = start
+                message["headers"] = list(start)
                 if not_modified:
                     message = {"type": "http.response.start", "status": 304, "headers": validators}
             elif message["type"] == "http.response.body" and ok:
@@ -160,6 +195,8 @@ def response_cache(app: ASGIApp) -> ASGIApp:
                 done = not message.get("more_body")
                 if done and cache is not None and cache.version == version:
                     cache.put(key, (start, b"".join(chunks)))
+                    if replay_key is not None:
+                        cache.alias(replay_key, (key, scope.get("path_template"), validators))
                 if not_modified:
                     if message.get("more_body"):
                         return
