@@ -184,20 +184,43 @@ def uvicorn_config(settings: Settings) -> uvicorn.Config:
     )
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
-    """The shared listening socket, created with IPPROTO_TCP so that accepted connections get
-    TCP_NODELAY (uvicorn's own supervisor socket lacks it: a 44 ms delayed ACK per response)."""
+def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
+    """The supervisor's listening sockets, created with IPPROTO_TCP so that accepted connections
+    get TCP_NODELAY (uvicorn's own supervisor socket lacks it: a 44 ms delayed ACK per response).
+
+    Where the system has SO_REUSEPORT, one socket per worker, all bound to the address: the
+    kernel spreads new connections across them evenly. Sharing one socket instead, the worker
+    whose loop wakes first accepts a whole burst (a client opening 32 connections at once may
+    find them all on one worker while the other idles). Each socket is bound here, so an address
+    in use is reported once, and starts listening when its worker serves (a bound socket that
+    does not listen takes no connections): none queue for a worker still starting."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise SystemExit(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
+    reuse_port = count > 1 and hasattr(socket, "SO_REUSEPORT")
+    # With SO_REUSEPORT a server still running on the port (this one, started twice) would
+    # take half the connections instead of refusing the address: a plain bind checks first.
+    plan = [False, *([True] * count)] if reuse_port else [False]
+    sockets: list[socket.socket] = []
+    for shared in plan:
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if shared:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            sock.close()
+            for opened in sockets:
+                opened.close()
+            raise SystemExit(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        port = sock.getsockname()[1]  # port 0: every socket on the one the first was given
+        if reuse_port and not shared:
+            sock.close()  # the check: never listened, so the address is free again at once
+            continue
+        if not reuse_port:
+            sock.listen(2048)
+        sock.set_inheritable(True)
+        sockets.append(sock)
+    return sockets
 
 
 def run_worker(sock: socket.socket | None = None, started=None) -> None:
@@ -211,18 +234,21 @@ def run_worker(sock: socket.socket | None = None, started=None) -> None:
 
 
 def supervise(settings: Settings, workers: int) -> int:
-    """Start `workers` processes on one shared socket: the first alone (a start-up error is
-    reported once, and the exit status is its), then the others. Restart any that dies; forward
-    SIGTERM (each worker drains) and SIGINT; exit 0 once they all stopped after a signal."""
+    """Start `workers` processes, each on its own socket (or one shared socket, see
+    listening_sockets): the first alone (a start-up error is reported once, and the exit status
+    is its), then the others; say so once they all serve. Restart any that dies, on the socket
+    it had (connections the kernel queued there wait for it); forward SIGTERM (each worker
+    drains) and SIGINT; exit 0 once they all stopped after a signal."""
     logging.config.dictConfig(server_log_config(settings.log_level))
-    sock = listening_socket(settings.host, settings.port)
+    sockets = listening_sockets(settings.host, settings.port, workers)
     metrics_dir = _fresh_metrics_dir()
     context = multiprocessing.get_context("spawn")
     stopping: list[int] = []
     processes: list[multiprocessing.process.BaseProcess] = []
 
-    def start() -> multiprocessing.process.BaseProcess:
+    def start(index: int) -> multiprocessing.process.BaseProcess:
         started = context.Event()
+        sock = sockets[index % len(sockets)]
         process = context.Process(target=run_worker, args=(sock, started))
         process.start()
         process.started = started  # type: ignore[attr-defined]
@@ -238,21 +264,25 @@ def supervise(settings: Settings, workers: int) -> int:
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
     try:
-        processes.append(start())
+        processes.append(start(0))
         while not processes[0].started.wait(0.1):  # type: ignore[attr-defined]
             if processes[0].exitcode is not None or stopping:
                 processes[0].join()
                 return processes[0].exitcode or 0
-        processes.extend(start() for _ in range(workers - 1))
-        logger.info(
-            "Serving on http://%s:%d with %d workers (pids %s)",
-            settings.host,
-            settings.port,
-            workers,
-            ", ".join(str(p.pid) for p in processes),
-        )
+        processes.extend(start(index) for index in range(1, workers))
+        announced = False
         finished: set[int | None] = set()
         while True:
+            if not announced and all(p.started.is_set() for p in processes):  # type: ignore[attr-defined]
+                announced = True
+                logger.info(
+                    "Serving on http://%s:%d with %d workers (pids %s; %s)",
+                    settings.host,
+                    settings.port,
+                    workers,
+                    ", ".join(str(p.pid) for p in processes),
+                    "a socket each" if len(sockets) > 1 else "one shared socket",
+                )
             alive = False
             for index, process in enumerate(processes):
                 process.join(timeout=0.1)
@@ -266,12 +296,13 @@ def supervise(settings: Settings, workers: int) -> int:
                         logger.error(
                             "worker %s exited (%s); restarting it", process.pid, process.exitcode
                         )
-                        processes[index] = start()
+                        processes[index] = start(index)
                         alive = True
             if not alive:
                 return 0
     finally:
-        sock.close()
+        for sock in sockets:
+            sock.close()
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
 
