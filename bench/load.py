@@ -42,6 +42,8 @@ class LoadResult:
     server_cpu: float | None = None  # cores the server's process group used during the run
     other_cpu: float | None = None  # cores used by everything else (not server, not generator)
     generator_cpu: float | None = None  # cores the load generator itself used
+    busiest_share: float | None = None  # the busiest server process's share of the server CPU
+    preempted_per_request: float | None = None  # server processes' involuntary switches
 
     @property
     def rps(self) -> float:
@@ -79,20 +81,31 @@ def ensure_wrk() -> str | None:
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def group_cpu_seconds(pgid: int) -> float:
-    """User + system CPU seconds of the live processes in a process group (from /proc)."""
-    total = 0
+def group_processes(pgid: int) -> dict[int, tuple[float, int]]:
+    """(CPU seconds, involuntary context switches) of each live process in a process group."""
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text()
+            fields = stat.rsplit(")", 1)[1].split()  # after "pid (comm)": state is fields[0]
+            if int(fields[2]) != pgid:  # pgrp
+                continue
+            status = (entry / "status").read_text()
         except OSError:
             continue
-        fields = stat.rsplit(")", 1)[1].split()  # after "pid (comm)": state is fields[0]
-        if int(fields[2]) == pgid:  # pgrp
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / CLOCK_TICKS
+        switches = next(
+            (int(ln.split()[1]) for ln in status.splitlines() if ln.startswith("nonvoluntary_")),
+            0,
+        )
+        found[int(entry.name)] = ((int(fields[11]) + int(fields[12])) / CLOCK_TICKS, switches)
+    return found
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU seconds of the live processes in a process group (from /proc)."""
+    return sum(cpu for cpu, _ in group_processes(pgid).values())
 
 
 def busy_cpu_seconds() -> float:
@@ -179,7 +192,8 @@ class Running:
         self, scenario: Scenario, seconds: float, server_pgid: int | None, cmd: list[str]
     ) -> None:
         self.scenario, self.seconds, self.server_pgid = scenario, seconds, server_pgid
-        self.server_before = group_cpu_seconds(server_pgid) if server_pgid else 0.0
+        self.processes_before = group_processes(server_pgid) if server_pgid else {}
+        self.server_before = sum(cpu for cpu, _ in self.processes_before.values())
         self.busy_before = busy_cpu_seconds()
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -204,7 +218,14 @@ class Running:
         wall = time.perf_counter() - self.started
         assert self.proc.stdout is not None and self.proc.stderr is not None
         stdout, stderr = self.proc.stdout.read(), self.proc.stderr.read()  # a few lines
-        server_cpu = (group_cpu_seconds(server_pgid) - self.server_before) if server_pgid else 0.0
+        after = group_processes(server_pgid) if server_pgid else {}
+        server_cpu = sum(cpu for cpu, _ in after.values()) - self.server_before
+        used = [
+            cpu - self.processes_before.get(pid, (0.0, 0))[0] for pid, (cpu, _) in after.items()
+        ]
+        switches = sum(
+            n - self.processes_before.get(pid, (0.0, 0))[1] for pid, (_, n) in after.items()
+        )
         other_cpu = busy_cpu_seconds() - self.busy_before - server_cpu - generator_cpu
         line = next(
             (ln for ln in stdout.splitlines() if ln.startswith("BENCHJSON ")),
@@ -236,4 +257,6 @@ class Running:
             server_cpu=server_cpu / wall if server_pgid else None,
             other_cpu=max(0.0, other_cpu / wall),
             generator_cpu=generator_cpu / wall,
+            busiest_share=max(used) / server_cpu if used and server_cpu > 0 else None,
+            preempted_per_request=switches / data["requests"] if data["requests"] else None,
         )
