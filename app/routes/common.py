@@ -283,20 +283,22 @@ def to_csv(items: Sequence[msgspec.Struct], struct: type[msgspec.Struct]) -> byt
     """A header row, then one row per item: scalars as they are; a list of objects becomes one
     column per sub-field, named `<field>_<subfield>`, values joined with `|`
     (`constructors_name`: `McLaren|Mercedes`). The field plan is worked out once per Struct and
-    the rows come from msgspec's C conversion, not from per-row reflection."""
+    the rows come from msgspec's C conversion, not from per-row reflection. Quoting is rare, so
+    it is looked for once per line (a comma too many, a quote or a line break) and only then
+    per field."""
     plan = _columns(struct)
-    cell, needs_quotes = _cell, _NEEDS_QUOTES
-    lines = [",".join(csv_header(struct))]
+    cell = _cell
+    header = csv_header(struct)
+    commas = len(header) - 1
+    lines = [",".join(header)]
     for row in msgspec.to_builtins(items):
         out = []
         for name, subs in plan:
             value = row.get(name)
-            if subs is None:  # _cell and _field inlined: this runs for every cell of a page
+            if subs is None:  # _cell inlined: this runs for every cell of a page
                 kind = type(value)
                 if kind is str:
-                    if value.startswith(FORMULA_START):
-                        value = "'" + value
-                    out.append(_field(value) if needs_quotes(value) else value)
+                    out.append("'" + value if value.startswith(FORMULA_START) else value)
                 elif value is None:
                     out.append("")
                 elif kind is bool:
@@ -305,8 +307,11 @@ def to_csv(items: Sequence[msgspec.Struct], struct: type[msgspec.Struct]) -> byt
                     out.append(str(value))
             else:
                 objects = value or ()
-                out.extend(_field("|".join(cell(o.get(sub)) for o in objects)) for sub in subs)
-        lines.append(",".join(out))
+                out.extend("|".join(cell(o.get(sub)) for o in objects) for sub in subs)
+        line = ",".join(out)
+        if line.count(",") != commas or '"' in line or "\n" in line or "\r" in line:
+            line = ",".join(map(_field, out))
+        lines.append(line)
     lines.append("")
     return "\n".join(lines).encode()
 
