@@ -22,13 +22,16 @@ class NegotiatedCompression(CompressionMiddleware):
         await self.app(scope, receive, wrapped)
 
 
-# Levels measured on a page of 100 drivers (55.5 KB of JSON; best of 15, one core):
-#   gzip 9 (Litestar's default) 1,789 µs -> 7,622 B; gzip 6 784 µs -> 7,985 B; gzip 5 582 µs
-#   brotli 5 710 µs -> 7,192 B; brotli 4 478 µs -> 8,074 B (larger than gzip 6)
-# gzip 9 costs 2.3x gzip 6 for 5% fewer bytes. Brotli 5 is both smaller than gzip 9 and cheaper
-# than gzip 6; at 4 it would lose its size advantage over gzip.
+# Levels measured on a page of 100 drivers (55.5 KB of JSON), as Litestar's facades compress
+# (GzipFile; a brotli.Compressor per response), best of 11 on one core:
+#   gzip 9 (Litestar's default) 1,742 µs -> 7,629 B; gzip 6 786 µs -> 7,992 B; gzip 5 574 µs
+#   brotli 5 (Litestar's default) 705-1,520 µs -> 7,193 B; brotli 4 448 µs -> 8,075 B
+# gzip 9 costs 2.2x gzip 6 for 5% fewer bytes. Brotli 5 sets up hash tables sized by the 4 MB
+# window for every response: when the allocator hands them out fresh (as in the server, where a
+# brotli page measured ~1.9 ms over its identity twin) the page faults double its cost. Brotli 4
+# is as small as gzip 6 at 57% of its CPU, and steady.
 GZIP_LEVEL = 6
-BROTLI_QUALITY = 5
+BROTLI_QUALITY = 4
 
 
 def compression_config() -> CompressionConfig:
