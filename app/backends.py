@@ -38,6 +38,11 @@ class Corrupt(BackendUnavailable):
     """What would be served is not what was recorded (a changed byte, a malformed page)."""
 
 
+# SQLite runs on the event loop (a point lookup costs less than handing it to a thread); a long
+# answer is read this many rows at a time, other requests running in between, so a page of 1000
+# never holds the loop for more than a fraction of a millisecond at once.
+FETCH_CHUNK = 200
+
 # SQLite result codes (the primary code, the low byte) that mean the file is damaged.
 SQLITE_DAMAGED = {10: "disk I/O error", 11: "malformed", 26: "not a database"}
 
@@ -120,7 +125,12 @@ class SqliteBackend:
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> Rows:
         try:
             cursor = self._con.execute(sql, params)
-            return _rows(cursor.description, cursor.fetchall())
+            rows = more = cursor.fetchmany(FETCH_CHUNK)
+            while len(more) == FETCH_CHUNK:  # a long answer: other requests run in between
+                await asyncio.sleep(0)
+                more = cursor.fetchmany(FETCH_CHUNK)
+                rows += more
+            return _rows(cursor.description, rows)
         except sqlite3.DatabaseError as exc:
             if getattr(exc, "sqlite_errorcode", 0) & 0xFF not in SQLITE_DAMAGED:
                 raise

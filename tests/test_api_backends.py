@@ -3,8 +3,11 @@ and DuckDB-over-Parquet."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from app.backends import FETCH_CHUNK, SqliteBackend
 from tests.conftest import BACKENDS, make_client
 
 
@@ -65,3 +68,28 @@ def test_meta_differs_only_in_the_backend_it_names(clients):
     for name, body in bodies.items():
         assert body.pop("backend") == name
     assert bodies["parquet"] == bodies["sqlite"] == bodies["postgres"]
+
+
+def test_a_long_sqlite_answer_lets_other_queries_run_meanwhile(sample_build):
+    """Rows are read FETCH_CHUNK at a time with the event loop's other work in between: a short
+    query started after a long one finishes first (one thread, no locks: the order is exact)."""
+    backend = SqliteBackend(sample_build.directory.parent)
+    finished: list[str] = []
+
+    async def run(name: str, sql: str) -> int:
+        rows = await backend.fetch_all(sql)
+        finished.append(name)
+        return len(rows)
+
+    async def both() -> tuple[int, int]:
+        long = asyncio.create_task(run("long", "select * from lap_time"))
+        await asyncio.sleep(0)  # the long query has started and read its first rows
+        short = await run("short", "select 1")
+        return await long, short
+
+    try:
+        long_rows, short_rows = asyncio.run(both())
+    finally:
+        asyncio.run(backend.close())
+    assert long_rows > 3 * FETCH_CHUNK and short_rows == 1
+    assert finished == ["short", "long"]
