@@ -38,16 +38,21 @@ request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 
 encode = msgspec.json.Encoder().encode
 _encode_any = msgspec.json.Encoder(enc_hook=repr).encode  # extra fields of any type
-_clock: tuple[int, str] = (0, "")
+_second: tuple[int, str] = (-1, "")  # the last second formatted, and its text
+_millisecond: tuple[int, str] = (-1, "")  # the same for the last millisecond
 
 
 def format_time(now: float) -> str:
-    """RFC 3339 UTC time with milliseconds; the date part is formatted once a second."""
-    global _clock
-    second = int(now)
-    if _clock[0] != second:
-        _clock = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
-    return f"{_clock[1]}.{int((now - second) * 1000):03d}Z"
+    """RFC 3339 UTC time with milliseconds; the date part is formatted once a second, the
+    whole once a millisecond."""
+    global _second, _millisecond
+    millisecond = int(now * 1000)
+    if _millisecond[0] != millisecond:
+        second, part = divmod(millisecond, 1000)
+        if _second[0] != second:
+            _second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+        _millisecond = (millisecond, f"{_second[1]}.{part:03d}Z")
+    return _millisecond[1]
 
 
 class _Lines:

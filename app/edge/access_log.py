@@ -47,6 +47,10 @@ def request_id(headers: list[tuple[bytes, bytes]]) -> bytes:
             if REQUEST_ID.fullmatch(value):
                 return value
             break
+    return new_request_id()
+
+
+def new_request_id() -> bytes:
     return b"%032x" % getrandbits(128)
 
 

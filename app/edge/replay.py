@@ -20,10 +20,9 @@ import time
 from litestar import Litestar
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from app.edge.access_log import request_id, write_line
-from app.edge.headers import served_version, stamped
+from app.edge.access_log import REQUEST_ID, new_request_id, write_line
+from app.edge.headers import served_version
 from app.edge.limits import MAX_HEADER_BYTES
-from app.edge.negotiation import header
 from app.edge.response_cache import REPLAY_KEY, ResponseCache, etag_matches
 
 KEYED = frozenset((b"accept", b"accept-encoding", b"host"))
@@ -31,17 +30,28 @@ KEYED = frozenset((b"accept", b"accept-encoding", b"host"))
 
 def replay_key(scope: Scope) -> tuple | None:
     """The request as far as a cached answer depends on it, or None when it may not be replayed."""
+    return _read(scope)[0]
+
+
+def _read(scope: Scope) -> tuple[tuple | None, bytes | None, bytes | None]:
+    """One pass over the request's headers: (replay key, `X-Request-ID`, `If-None-Match`)."""
     fields = []
     size = 0
+    rid = if_none_match = None
     for name, value in scope["headers"]:
         size += len(name) + len(value)
         if name in KEYED:
             fields.append((name, value))
+        elif name == b"if-none-match":
+            if_none_match = value if if_none_match is None else if_none_match + b", " + value
+        elif name == b"x-request-id":
+            rid = value if rid is None else rid
         elif name == b"origin":
-            return None
+            return None, None, None
     if size > MAX_HEADER_BYTES:
-        return None
-    return (scope["path"], scope["query_string"], scope["scheme"], *fields)
+        return None, None, None
+    key = (scope["path"], scope["query_string"], scope["scheme"], *fields)
+    return key, rid, if_none_match
 
 
 def replay_cached(app: Litestar, inner: ASGIApp) -> ASGIApp:
@@ -49,11 +59,15 @@ def replay_cached(app: Litestar, inner: ASGIApp) -> ASGIApp:
     settings = app.state.settings
     if not settings.response_cache or settings.rate_limit_rule is not None:
         return inner
+    metrics = app.state.metrics
 
     async def layer(scope: Scope, receive: Receive, send: Send) -> None:
         cache: ResponseCache | None = getattr(app.state, "response_cache", None)
         method = scope["method"]
-        key = replay_key(scope) if cache is not None and method in ("GET", "HEAD") else None
+        if cache is None or (method != "GET" and method != "HEAD"):
+            await inner(scope, receive, send)
+            return
+        key, rid, if_none_match = _read(scope)
         version = served_version(scope)
         found = cache.replay(version, key) if key is not None else None
         if found is None:
@@ -62,25 +76,26 @@ def replay_cached(app: Litestar, inner: ASGIApp) -> ASGIApp:
             await inner(scope, receive, send)
             return
         started = time.perf_counter()
-        (headers, body), (_, template, validators) = found
-        scope["path_template"] = template  # type: ignore[typeddict-unknown-key]
-        if_none_match = header(scope, b"if-none-match")
-        if if_none_match and etag_matches(if_none_match, validators[0][1]):
-            status, headers, body = 304, validators, b""
+        (_, body), alias = found
+        scope["path_template"] = alias.template  # type: ignore[typeddict-unknown-key]
+        if if_none_match and etag_matches(if_none_match.decode("latin-1"), alias.etag):
+            status, headers, body = 304, alias.not_modified_headers, b""
         else:
-            status = 200
+            status, headers = 200, alias.ok_headers
         if method == "HEAD":
             body = b""
-        rid = request_id(scope["headers"])
-        headers = stamped(headers, version)
-        headers.append((b"x-request-id", rid))
+        rid = rid if rid is not None and REQUEST_ID.fullmatch(rid) else new_request_id()
         try:
-            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": status,
+                    "headers": [*headers, (b"x-request-id", rid)],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
         finally:
-            app.state.metrics.observe_request(
-                method, template, status, time.perf_counter() - started
-            )
+            metrics.observe_request(method, alias.template, status, time.perf_counter() - started)
             write_line(
                 scope,
                 method,

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import parse_qsl, urlencode
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.edge.headers import served_version
+from app.edge.headers import served_version, stamped
 from app.edge.negotiation import VARY, header, representation
 
 if TYPE_CHECKING:
@@ -25,8 +25,30 @@ if TYPE_CHECKING:
 
 Headers = list[tuple[bytes, bytes]]
 Entry = tuple[Headers, bytes]  # headers, body of a 200
-# What answered a request: its key here, its route template, its validators (ETag first)
-Alias = tuple[tuple, str | None, Headers]
+
+
+class Alias(NamedTuple):
+    """What answered a request: its key here, its route, and the headers a replay sends: the
+    stored 200's and a 304's, each stamped as app/edge/headers.py stamps every response."""
+
+    key: tuple
+    template: str | None
+    etag: bytes
+    ok_headers: Headers
+    not_modified_headers: Headers
+
+
+def alias_for(key: tuple, scope: Scope, headers: Headers, validators: Headers) -> Alias:
+    version = served_version(scope)
+    return Alias(
+        key,
+        scope.get("path_template"),
+        validators[0][1],
+        stamped(headers, version),
+        stamped(validators, version),
+    )
+
+
 REPLAY_KEY = "racing.replay_key"
 
 
@@ -55,7 +77,7 @@ class ResponseCache:
         return entry
 
     def alias(self, replay_key: tuple, alias: Alias) -> None:
-        """Remember that the request `replay_key` is answered by the entry `alias[0]`
+        """Remember that the request `replay_key` is answered by the entry `alias.key`
         (bounded: forgotten all at once beyond four per entry)."""
         if len(self._aliases) >= 4 * self.max_entries:
             self._aliases.clear()
@@ -67,10 +89,10 @@ class ResponseCache:
         alias = self._aliases.get(replay_key)
         if alias is None or version != self.version:
             return None
-        entry = self._entries.get(alias[0])
+        entry = self._entries.get(alias.key)
         if entry is None:
             return None
-        self._entries.move_to_end(alias[0])
+        self._entries.move_to_end(alias.key)
         if self._metrics is not None:
             self._metrics.cache_hits.inc()
         return entry, alias
@@ -161,7 +183,7 @@ def response_cache(app: ASGIApp) -> ASGIApp:
         replay_key = scope.get(REPLAY_KEY)
         if entry is not None:
             if replay_key is not None:
-                cache.alias(replay_key, (key, scope.get("path_template"), validators))
+                cache.alias(replay_key, alias_for(key, scope, entry[0], validators))
             headers, body = entry
             if not_modified:
                 headers, body = validators, b""
@@ -196,7 +218,7 @@ def response_cache(app: ASGIApp) -> ASGIApp:
                 if done and cache is not None and cache.version == version:
                     cache.put(key, (start, b"".join(chunks)))
                     if replay_key is not None:
-                        cache.alias(replay_key, (key, scope.get("path_template"), validators))
+                        cache.alias(replay_key, alias_for(key, scope, start, validators))
                 if not_modified:
                     if message.get("more_body"):
                         return
