@@ -131,12 +131,14 @@ def _entry_filters(filters: dict[str, Any], where: Where, alias: str, own: dict[
 async def _page(
     backend: Backend, select: str, body: str, where: Where, order: str, limit: int, offset: int
 ) -> Page:
-    count = await backend.fetch_all(
-        f"select count(*) as n {body} where {where.sql()}", where.params
-    )
     rows = await backend.fetch_all(
         f"select {select} {body} where {where.sql()} order by {order} limit ? offset ?",
         [*where.params, limit, offset],
+    )
+    if 0 < len(rows) < limit:  # cut short by the end of the matches: its own count
+        return Page(offset + len(rows), rows.dicts())
+    count = await backend.fetch_all(
+        f"select count(*) as n {body} where {where.sql()}", where.params
     )
     return Page(count[0][0], rows.dicts())
 
