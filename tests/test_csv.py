@@ -3,6 +3,7 @@ that a spreadsheet would run as a formula neutralised (OWASP "CSV Injection").""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime
 import io
@@ -10,7 +11,7 @@ import io
 import msgspec
 import pytest
 
-from app.routes.common import csv_header, to_csv
+from app.routes.common import CSV_CHUNK, csv_body, csv_header, to_csv
 
 
 class Team(msgspec.Struct, frozen=True, kw_only=True):
@@ -85,3 +86,21 @@ def test_plain_text_is_unchanged():
     line = Line(name="a=b, c", number=7, delta=2.0, champion=False, born=None, teams=[])
     _, row = rows([line])
     assert row == ["a=b, c", "7", "2.0", "false", "", "", ""]
+
+
+@pytest.mark.parametrize("count", [0, 1, CSV_CHUNK, CSV_CHUNK + 1, 2 * CSV_CHUNK + 57])
+def test_a_page_written_in_parts_is_the_page_written_at_once(count):
+    items = [
+        Line(
+            name=f'Driver "{i}", Jr.' if i % 7 == 0 else f"=cmd{i}" if i % 11 == 0 else f"D{i}",
+            number=i if i % 3 else None,
+            delta=i / 4,
+            champion=i % 2 == 0,
+            born=None,
+            teams=[Team(ref=f"t{i}", points=1.5), Team(ref="x,y", points=0.0)] if i % 5 else [],
+        )
+        for i in range(count)
+    ]
+    whole = to_csv(items, Line)
+    assert asyncio.run(csv_body(items, Line)) == whole
+    assert len(rows(items)) == count + 1

@@ -60,7 +60,7 @@ class CircuitController(Controller):
             country=country,
             q=listing.q,
         )
-        return respond(request, page, CircuitSummary)
+        return await respond(request, page, CircuitSummary)
 
     @get(
         "/{circuit:str}",
@@ -94,4 +94,4 @@ class CircuitController(Controller):
         if found is None:
             raise not_found("circuit", circuit)
         laps = await queries.circuit_fastest_laps(backend, found.circuit_id)
-        return respond(request, laps, CircuitFastestLap)
+        return await respond(request, laps, CircuitFastestLap)

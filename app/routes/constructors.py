@@ -68,7 +68,7 @@ class ConstructorController(Controller):
             nationality=nationality,
             q=listing.q,
         )
-        return respond(request, page, ConstructorSummary)
+        return await respond(request, page, ConstructorSummary)
 
     @get(
         "/{constructor:str}",
@@ -103,4 +103,4 @@ class ConstructorController(Controller):
         backend = backend_of(request)
         found = await _constructor(backend, constructor)
         seasons = await queries.constructor_seasons(backend, found.constructor_id)
-        return respond(request, seasons, ConstructorSeason)
+        return await respond(request, seasons, ConstructorSeason)

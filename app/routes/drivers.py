@@ -77,7 +77,7 @@ class DriverController(Controller):
             season=season,
             q=listing.q,
         )
-        return respond(request, page, DriverSummary)
+        return await respond(request, page, DriverSummary)
 
     @get(
         "/{driver:str}",
@@ -106,7 +106,7 @@ class DriverController(Controller):
         backend = backend_of(request)
         found = await _driver(backend, driver)
         seasons = await queries.driver_seasons(backend, found.driver_id)
-        return respond(request, seasons, DriverSeason)
+        return await respond(request, seasons, DriverSeason)
 
     @get(
         "/{driver:str}/vs/{other:str}",

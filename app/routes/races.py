@@ -59,7 +59,7 @@ async def race_detail(request: Request, backend: Backend, race_id: int) -> Respo
         for session, results in (("race", race.results), ("sprint", race.sprint_results))
         for line in results
     ]
-    return respond_with_rows(request, race, lines, RaceResultLine)
+    return await respond_with_rows(request, race, lines, RaceResultLine)
 
 
 async def _require_race(backend: Backend, race_id: int) -> None:
@@ -100,7 +100,7 @@ class RaceController(Controller):
             season=season,
             circuit=circuit,
         )
-        return respond(request, page, Race)
+        return await respond(request, page, Race)
 
     @get(
         "/{race_id:int}",
@@ -129,7 +129,7 @@ class RaceController(Controller):
         backend = backend_of(request)
         await _require_race(backend, race_id)
         lines = await queries.race_qualifying(backend, race_id)
-        return respond(request, lines, QualifyingResult)
+        return await respond(request, lines, QualifyingResult)
 
     @get(
         "/{race_id:int}/laps",
@@ -161,7 +161,7 @@ class RaceController(Controller):
                 raise not_found("driver", driver)
             driver_id = found.driver_id
         laps = await queries.race_laps(backend, race_id, driver_id, lap)
-        return respond(request, laps, LapTime)
+        return await respond(request, laps, LapTime)
 
     @get(
         "/{race_id:int}/pit-stops",
@@ -176,4 +176,4 @@ class RaceController(Controller):
         backend = backend_of(request)
         await _require_race(backend, race_id)
         stops = await queries.race_pit_stops(backend, race_id)
-        return respond(request, stops, PitStop)
+        return await respond(request, stops, PitStop)

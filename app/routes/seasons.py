@@ -59,7 +59,7 @@ class SeasonController(Controller):
         """Every season, oldest first, with its champions once complete."""
         backend = backend_of(request)
         page = await queries.list_seasons(backend, limit=listing.limit, offset=listing.offset)
-        return respond(request, page, SeasonSummary)
+        return await respond(request, page, SeasonSummary)
 
     @get(
         "/{year:int}",
@@ -76,7 +76,7 @@ class SeasonController(Controller):
         season = await queries.get_season(backend, year)
         if season is None:
             raise not_found("season", str(year))
-        return respond_with_rows(request, season, season.races, Race)
+        return await respond_with_rows(request, season, season.races, Race)
 
     @get(
         "/{year:int}/races/{round:int}",
@@ -121,7 +121,7 @@ class SeasonController(Controller):
         backend = backend_of(request)
         await _require_season(backend, year)
         standings = await queries.driver_standings(backend, year)
-        return respond(request, standings, DriverSeason)
+        return await respond(request, standings, DriverSeason)
 
     @get(
         "/{year:int}/constructor-standings",
@@ -136,4 +136,4 @@ class SeasonController(Controller):
         backend = backend_of(request)
         await _require_season(backend, year)
         standings = await queries.constructor_standings(backend, year)
-        return respond(request, standings, ConstructorSeason)
+        return await respond(request, standings, ConstructorSeason)
