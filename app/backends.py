@@ -42,7 +42,7 @@ class Corrupt(BackendUnavailable):
 # SQLite runs on the event loop (a point lookup costs less than handing it to a thread); a long
 # answer is read this many rows at a time, other requests running in between, so a page of 1000
 # never holds the loop for more than a fraction of a millisecond at once.
-FETCH_CHUNK = 200
+FETCH_CHUNK = 100
 
 # SQLite result codes (the primary code, the low byte) that mean the file is damaged.
 SQLITE_DAMAGED = {10: "disk I/O error", 11: "malformed", 26: "not a database"}

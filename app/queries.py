@@ -3,6 +3,7 @@ parameter; sort columns come from the whitelists below, never from the request t
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from typing import Any, TypeVar
 
@@ -33,6 +34,7 @@ from app.models import (
 from contract import fold_search
 
 T = TypeVar("T", bound=msgspec.Struct)
+READ_CHUNK = 200  # rows made into Structs between turns of the event loop
 
 DRIVER_SORTS = (
     "driver_id",
@@ -159,7 +161,14 @@ async def _select(
         sql += " limit ? offset ?"
         params += [limit, offset]
     rows = await backend.fetch_all(sql, params)
-    return reader(struct, list_columns(backend.manifest, struct))(rows)
+    read = reader(struct, list_columns(backend.manifest, struct))
+    if len(rows) <= READ_CHUNK:
+        return read(rows)
+    made: list[T] = []
+    for start in range(0, len(rows), READ_CHUNK):  # other requests run in between
+        await asyncio.sleep(0)
+        made += read(rows[start : start + READ_CHUNK])
+    return made
 
 
 async def _one(backend: Backend, struct: type[T], where: Filters) -> T | None:

@@ -225,6 +225,8 @@ async def respond(request: Request, result: Page | list, struct: type[msgspec.St
     page's total goes into `X-Total-Count`). A route that answers CSV takes `format`."""
     headers = link_header(request, result) if isinstance(result, Page) else {}
     if not wants_csv(request):
+        if len(result.data if isinstance(result, Page) else result) > CSV_CHUNK:
+            await asyncio.sleep(0)  # encoding a long page gets a turn of its own
         return Response(result, headers=headers)
     items = result.data if isinstance(result, Page) else result
     if isinstance(result, Page):
@@ -281,7 +283,7 @@ def _field(text: str) -> str:
     return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES(text) else text
 
 
-CSV_CHUNK = 200  # rows written between turns of the event loop
+CSV_CHUNK = 100  # rows written between turns of the event loop
 
 
 async def csv_body(items: Sequence[msgspec.Struct], struct: type[msgspec.Struct]) -> bytes:
