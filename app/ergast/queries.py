@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.backends import Backend, Row
-from app.ergast.grammar import Query
+from app.ergast.grammar import NUMERIC, Query
 
 # Race-level filters on `ra` (the race mart) and result-level ones on `rr` (race_result).
 RACE_FILTERS = {"season": "ra.season = ?", "round": "ra.round = ?", "circuit": "ra.circuit_ref = ?"}
@@ -21,7 +21,6 @@ RESULT_FILTERS = {
     "fastest": "rr.fastest_lap_rank = ?",
     "status": "rr.status_id = ?",
 }
-INTEGER_FILTERS = {"season", "round", "grid", "position", "fastest", "status", "lap", "stop"}
 
 RACE_HEADER = """
     ra.race_id, ra.season, ra.round, ra.url, ra.name, ra.date, ra.time,
@@ -60,14 +59,16 @@ class Page:
 
 
 def values(query: Query, season: int | None, round_: int | None) -> dict[str, Any]:
-    """The resolved filters, numbers as ints."""
+    """The resolved filters: those the grammar checked as numbers as ints, ids (refs) as the
+    text given, even when it is digits only (`/drivers/44`): a ref bound as a number is compared
+    with a text column, which DuckDB and PostgreSQL refuse (a 500) and SQLite answers."""
     found: dict[str, Any] = {}
     if season is not None:
         found["season"] = season
     if round_ is not None:
         found["round"] = round_
     for name, value in query.filters.items():
-        found[name] = int(value) if name in INTEGER_FILTERS or value.isdigit() else value
+        found[name] = int(value) if name in NUMERIC else value
     if found.get("fastest") == 0:  # `fastest/0`: no filter, as Ergast
         del found["fastest"]
     return found
