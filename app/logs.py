@@ -74,6 +74,9 @@ class _Lines:
         if self._size >= PIPE_BUF:
             self.flush()
             return
+        due = self._flush_on
+        if due is not None and not due.is_closed():  # a flush is already due on a live loop
+            return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:

@@ -254,8 +254,9 @@ def header(
             f"{runs} runs per scenario (medians shown), keep-alive, no Accept-Encoding",
             f"- pinning: {pinning}",
             f"- data set: {data_set}",
-            "- servers: the API as shipped (`python -m app`: uvicorn, 1 process, asyncio loop, "
-            "h11, access log at the default level `info`); the response cache on unless marked; "
+            "- servers: the API as shipped (`python -m app`: uvicorn with httptools and uvloop, 1 "
+            "worker, the JSON request log at the default level `info`); the response cache on "
+            "unless marked; "
             f"Datasette: {datasette_setup}",
             "- × ceiling: RPS over the same server's `/health` RPS in this run; × Datasette: RPS "
             "over Datasette's equivalent (row lookup / page of 100 over the same SQLite file)",
