@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from contract import (
-    COLUMN_TYPES,
     CURRENT_LINK,
     MANIFEST_FILE,
     META_DATA_VERSION,
@@ -23,6 +22,7 @@ from contract import (
     META_TABLE,
     POINTER_TABLE,
     SQLITE_FILE,
+    select_as_sqlite,
 )
 from contract.integrity import IntegrityError, check_marts, check_sqlite
 
@@ -190,7 +190,7 @@ class ParquetBackend:
         for name, mart in self.manifest["marts"].items():
             path = str(version_dir / mart["file"])
             self._con.execute(
-                f'create table "{name}" as select {_as_sqlite(mart["columns"])} '
+                f'create table "{name}" as select {select_as_sqlite(mart["columns"])} '
                 "from read_parquet(?)",
                 [path],
             )
@@ -221,22 +221,6 @@ class ParquetBackend:
 
     async def close(self) -> None:
         self._con.close()
-
-
-def _as_sqlite(columns: list[dict]) -> str:
-    """A DuckDB select list of a mart's columns holding what the SQLite load stores: dates as
-    ISO 8601 text, booleans as 0/1 (transforms/load_sqlite.py)."""
-    selected = []
-    for column in columns:
-        name = f'"{column["name"]}"'
-        kind = COLUMN_TYPES[column["type"]]
-        if kind == "date":
-            selected.append(f"strftime({name}, '%Y-%m-%d') as {name}")
-        elif kind == "boolean":
-            selected.append(f"cast({name} as integer) as {name}")
-        else:
-            selected.append(name)
-    return ", ".join(selected)
 
 
 class PostgresBackend:

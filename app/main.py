@@ -9,25 +9,24 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar, Request
+from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Contact, License, Tag
 from litestar.types import Message, Receive, Scope, Send
 
 from app import docs, edge, logs
-from app.backends import Backend, BackendUnavailable
+from app.backends import BackendUnavailable
 from app.edge import limits
 from app.edge.compression import compression_config
-from app.edge.metrics import metrics_endpoint, metrics_from_env, serve_metrics_port, timed_backend
+from app.edge.metrics import metrics_endpoint, metrics_from_env, serve_metrics_port
 from app.edge.problems import problem_details_plugin, schema_router
 from app.edge.query import accepted_query_params, check_query_params
 from app.edge.response_cache import ResponseCache, response_cache
 from app.ergast.routes import ErgastController, document_forms
-from app.follow import NOT_STARTED, SCOPE_KEY, Follower, Snapshot, pinned
+from app.follow import NOT_STARTED, SCOPE_KEY, Follower, Snapshot
 from app.marts import ContractMismatch
 from app.routes.circuits import CircuitController
 from app.routes.common import document_csv
@@ -77,11 +76,6 @@ class RacingApp(Litestar):
             await send(message)
 
         return send_lifespan
-
-
-def provide_backend(request: Request, state: State) -> Backend:
-    """The backend of the snapshot the request took (a 503 when none is being served)."""
-    return timed_backend(state, pinned(request.scope).require())
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -158,7 +152,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *([metrics_endpoint] if settings.metrics_port is None else []),
             *docs.ROUTES,
         ],
-        dependencies={"backend": Provide(provide_backend, sync_to_thread=False)},
         lifespan=[lifespan],
         state=State({"settings": settings, "metrics": metrics}),
         stores=stores,

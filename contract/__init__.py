@@ -59,6 +59,22 @@ COLUMN_TYPES = {
 }
 
 
+def select_as_sqlite(columns: list[dict]) -> str:
+    """A DuckDB select list of a mart's manifest columns holding what the SQLite load stores
+    and every backend returns: dates as ISO 8601 text, booleans as 0/1."""
+    selected = []
+    for column in columns:
+        name = f'"{column["name"]}"'
+        kind = COLUMN_TYPES[column["type"]]
+        if kind == "date":
+            selected.append(f"strftime({name}, '%Y-%m-%d') as {name}")
+        elif kind == "boolean":
+            selected.append(f"cast({name} as integer) as {name}")
+        else:
+            selected.append(name)
+    return ", ".join(selected)
+
+
 # Search: marts store a folded `search_name`; the API folds the query the same way, then matches
 # with LIKE. The rule is lower case, then Unicode canonical decomposition with the combining
 # marks dropped ("Räikkönen" -> "raikkonen"), which is what DuckDB's strip_accents(lower(x))

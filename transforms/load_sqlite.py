@@ -12,7 +12,14 @@ from pathlib import Path
 
 import duckdb
 
-from contract import COLUMN_TYPES, META_DATA_VERSION, META_MANIFEST, META_TABLE, SQLITE_FILE
+from contract import (
+    COLUMN_TYPES,
+    META_DATA_VERSION,
+    META_MANIFEST,
+    META_TABLE,
+    SQLITE_FILE,
+    select_as_sqlite,
+)
 from contract.integrity import IntegrityError, check_marts, check_sqlite, record_sqlite
 from transforms.artifacts import alive
 from transforms.runner import Log
@@ -23,21 +30,6 @@ SQLITE_TYPES = {"integer": "INTEGER", "boolean": "INTEGER", "float": "REAL", "te
 
 def sqlite_type(manifest_type: str) -> str:
     return SQLITE_TYPES.get(COLUMN_TYPES[manifest_type], "TEXT")
-
-
-def _select_for_sqlite(columns: list[dict]) -> str:
-    """DuckDB select list giving SQLite-ready values: dates as ISO text, booleans as 0/1."""
-    selected = []
-    for column in columns:
-        name = f'"{column["name"]}"'
-        kind = COLUMN_TYPES[column["type"]]
-        if kind == "date":
-            selected.append(f"strftime({name}, '%Y-%m-%d') as {name}")
-        elif kind == "boolean":
-            selected.append(f"cast({name} as integer) as {name}")
-        else:
-            selected.append(name)
-    return ", ".join(selected)
 
 
 def create_indexes(cursor, table: str, mart: dict, schema: str | None = None) -> None:
@@ -84,7 +76,7 @@ def load_sqlite(version_dir: Path, log: Log = print) -> Path:
             con.execute(f'create table "{name}" ({columns}, primary key ({key})) without rowid')
             # DuckDB turns Parquet into Python tuples in C++, much faster than via Arrow.
             rows = duck.execute(
-                f"select {_select_for_sqlite(mart['columns'])} from read_parquet(?)", [path]
+                f"select {select_as_sqlite(mart['columns'])} from read_parquet(?)", [path]
             ).fetchall()
             marks = ", ".join("?" * len(mart["columns"]))
             con.executemany(f'insert into "{name}" values ({marks})', rows)

@@ -15,7 +15,7 @@ from litestar.params import Parameter
 from app.edge.problems import PROBLEM_RESPONSES, problem
 from app.ergast import service
 from app.ergast.grammar import GrammarError, parse
-from app.routes.common import TEXT_PATTERN, BackendDep
+from app.routes.common import TEXT_PATTERN, backend_of
 
 ErgastLimit = Annotated[
     int,
@@ -76,7 +76,6 @@ class ErgastController(Controller):
     async def ergast(
         self,
         request: Request,
-        backend: BackendDep,
         path: ErgastPath = "",
         limit: ErgastLimit = service.DEFAULT_LIMIT,
         offset: ErgastOffset = 0,
@@ -88,7 +87,7 @@ class ErgastController(Controller):
             query = parse(path)
         except GrammarError as exc:
             raise problem(exc.status, exc.detail) from None
-        document = await service.answer(backend, query, _url(request), limit, offset)
+        document = await service.answer(backend_of(request), query, _url(request), limit, offset)
         return Response(msgspec.json.encode(document), media_type="application/json")
 
 

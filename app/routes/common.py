@@ -20,7 +20,7 @@ from litestar.openapi.spec import Example, OpenAPI, OpenAPIMediaType, OpenAPITyp
 from litestar.params import Parameter
 
 from app.backends import Backend
-from app.edge.metrics import TimedBackend, timed_backend
+from app.edge.metrics import timed_backend
 
 # _weights: the one parser of Accept weights, shared rather than copied.
 from app.edge.negotiation import _weights as accept_weights
@@ -29,15 +29,10 @@ from app.edge.problems import PROBLEM_RESPONSES, problem_spec
 from app.follow import pinned
 from app.models import Page
 
-# The `backend` dependency (app/main.py provide_backend) as a handler declares it. Its value is
-# always the timed wrapper: checked against that class, not against the Backend protocol,
-# whose runtime isinstance walks the protocol's members on every request.
-BackendDep = NamedDependency[TimedBackend]
-
 
 def backend_of(request: Request) -> Backend:
-    """The backend of the snapshot the request took (a 503 when none is being served), timed:
-    what the `backend` dependency gives, called by the handler. As a dependency beside
+    """The backend of the snapshot the request took (a 503 when none is being served), timed;
+    called by the handler rather than injected: as a dependency beside
     `listing` it cost a list route an anyio task group (Litestar resolves a route's
     independent dependencies concurrently) and a signature-model check per request."""
     return timed_backend(request.app.state, pinned(request.scope).require())
