@@ -23,7 +23,6 @@ import signal
 import socket
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from types import FrameType
@@ -38,8 +37,24 @@ from app.settings import Settings
 
 logger = logging.getLogger("uvicorn.error")
 
+
+class _Flag:
+    """Set once, read anywhere, without a lock: it is set from a signal handler, where a
+    threading.Event's lock deadlocked a worker that got a second SIGTERM (the process group's
+    and the supervisor's forwarded one) while the first handler held it."""
+
+    def __init__(self) -> None:
+        self._set = False
+
+    def set(self) -> None:
+        self._set = True
+
+    def is_set(self) -> bool:
+        return self._set
+
+
 # Set once SIGTERM arrives: `/ready` answers 503 "draining" while every other route still serves.
-DRAINING = threading.Event()
+DRAINING = _Flag()
 
 FD_RESERVE = 64  # descriptors kept free for files, the database and logging
 
@@ -135,9 +150,9 @@ class Worker(uvicorn.Server):
         if sig != signal.SIGTERM:
             super().handle_exit(sig, frame)
             return
-        if self.drain_until is None:
-            DRAINING.set()
+        if self.drain_until is None:  # a second SIGTERM, even inside this handler, returns here
             self.drain_until = time.monotonic() + self.drain_seconds
+            DRAINING.set()
             logger.info("SIGTERM: draining for %g s, /ready answers 503", self.drain_seconds)
         # Not recorded in _captured_signals: uvicorn would re-raise it and exit 143, not 0.
 
