@@ -8,11 +8,13 @@ DuckDB share."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
-import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
+
+import apsw
 
 from contract import (
     CURRENT_LINK,
@@ -43,6 +45,8 @@ class Corrupt(BackendUnavailable):
 # answer is read this many rows at a time, other requests running in between, so a page of 1000
 # never holds the loop for more than a fraction of a millisecond at once.
 FETCH_CHUNK = 100
+# Statements kept prepared per connection: every route's SQL text, with room to spare.
+STATEMENT_CACHE = 256
 
 # SQLite result codes (the primary code, the low byte) that mean the file is damaged.
 SQLITE_DAMAGED = {10: "disk I/O error", 11: "malformed", 26: "not a database"}
@@ -86,6 +90,15 @@ def _rows(description: Sequence[Sequence[Any]], values: list[tuple]) -> Rows:
     return Rows(description, values)
 
 
+def _description(cursor: apsw.Cursor) -> tuple:
+    """The columns of an APSW cursor's statement; none when it returned no row (APSW has no
+    statement left to describe once one has run to its end, and no row needs names)."""
+    try:
+        return cursor.description
+    except apsw.ExecutionCompleteError:
+        return ()
+
+
 def current_version_dir(artifacts_dir: Path) -> Path:
     current = artifacts_dir / CURRENT_LINK
     if not (current / MANIFEST_FILE).is_file():
@@ -111,14 +124,22 @@ class SqliteBackend:
             raise Corrupt(str(exc)) from None
         self.gone = False
         # immutable=1: the file never changes once written, so SQLite skips locking entirely.
-        self._con = sqlite3.connect(
-            f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False
-        )
+        # APSW, not the standard library's sqlite3: its bundled SQLite (3.54) reads a page of
+        # 100 drivers in half the time Debian's 3.40 (built without the lookaside allocator)
+        # takes through sqlite3.
+        try:
+            self._con = apsw.Connection(
+                f"file:{path}?mode=ro&immutable=1",
+                flags=apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI,
+                statementcachesize=STATEMENT_CACHE,
+            )
+        except apsw.Error as exc:
+            raise Corrupt(f"{path}: {exc}; reload it with `just load sqlite`") from None
         try:
             self._con.execute("pragma query_only = on")
             row = self._con.execute(MANIFEST_SQL).fetchone()
             self.manifest = json.loads(row[0])
-        except (sqlite3.Error, TypeError, ValueError) as exc:
+        except (apsw.Error, TypeError, ValueError) as exc:
             self._con.close()
             raise Corrupt(f"{path}: {exc}; reload it with `just load sqlite`") from None
         self.data_version = self.manifest["data_version"]
@@ -126,14 +147,15 @@ class SqliteBackend:
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> Rows:
         try:
             cursor = self._con.execute(sql, params)
-            rows = more = cursor.fetchmany(FETCH_CHUNK)
+            description = _description(cursor)
+            rows = more = list(itertools.islice(cursor, FETCH_CHUNK))
             while len(more) == FETCH_CHUNK:  # a long answer: other requests run in between
                 await asyncio.sleep(0)
-                more = cursor.fetchmany(FETCH_CHUNK)
+                more = list(itertools.islice(cursor, FETCH_CHUNK))
                 rows += more
-            return _rows(cursor.description, rows)
-        except sqlite3.DatabaseError as exc:
-            if getattr(exc, "sqlite_errorcode", 0) & 0xFF not in SQLITE_DAMAGED:
+            return _rows(description, rows)
+        except apsw.Error as exc:
+            if getattr(exc, "result", 0) & 0xFF not in SQLITE_DAMAGED:
                 raise
             self.gone = True  # the follower reopens it, verified, or goes unready
             raise Corrupt(f"{self.path}: {exc}") from None

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sqlite3
 import subprocess
 import sys
 from urllib.parse import quote, urlsplit
 
+import apsw
 import psycopg
 import pytest
 
@@ -65,7 +65,7 @@ def test_postgres_sessions_are_read_only_even_for_the_owner(sample_postgres):
 def test_sqlite_is_opened_read_only(sample_build):
     backend = SqliteBackend(sample_build.directory.parent)
     try:
-        with pytest.raises(sqlite3.OperationalError, match=r"readonly|read-only|query_only"):
+        with pytest.raises(apsw.ReadOnlyError, match=r"readonly|read-only|query_only"):
             asyncio.run(backend.fetch_all("delete from driver_summary"))
     finally:
         asyncio.run(backend.close())
