@@ -4,6 +4,7 @@ and slow or idle clients that must not hold the server. Loopback only, every wai
 from __future__ import annotations
 
 import contextlib
+import re
 import selectors
 import signal
 import socket
@@ -199,3 +200,55 @@ def test_connections_over_the_cap_are_closed_at_once(sample_build, tmp_path):
             except httpx.TransportError:
                 assert time.monotonic() < deadline
                 time.sleep(0.1)
+
+
+def _answer(conn: socket.socket, request: bytes) -> tuple[bytes, bytes]:
+    """Send one request on a kept-alive connection and read exactly its answer."""
+    conn.sendall(request)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += conn.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = re.search(rb"content-length: (\d+)", head.lower())
+    expected = 0 if request.startswith(b"HEAD") or length is None else int(length.group(1))
+    while len(body) < expected:
+        body += conn.recv(65536)
+    assert len(body) == expected, head
+    return head, body
+
+
+def _segments_sent(port: int, client_port: int) -> int:
+    """TCP segments the server has sent on one connection (the kernel's count, from `ss`)."""
+    shown = subprocess.run(
+        ["ss", "-tinH", "state", "established", f"( sport = :{port} and dport = :{client_port} )"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return int(re.search(r"segs_out:(\d+)", shown).group(1))
+
+
+def test_each_answer_leaves_in_one_segment_and_head_and_304_still_end(live_server):
+    """The response head waits for the body (app.serve.OneSend): a small answer is one TCP
+    segment, not two. A HEAD (no body ever written) and a 304 still end, and the connection
+    goes on serving."""
+    parts = urlsplit(live_server)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as conn:
+        get = b"GET /drivers/1 HTTP/1.1\r\nHost: x\r\n\r\n"
+        head, body = _answer(conn, get)
+        assert head.startswith(b"HTTP/1.1 200") and msgspec.json.decode(body)["driver_id"] == 1
+        for _ in range(10):  # past the kernel's quick ACKs at a connection's start
+            _answer(conn, get)
+        before = _segments_sent(parts.port, conn.getsockname()[1])
+        for _ in range(20):
+            assert _answer(conn, get)[1] == body
+        assert _segments_sent(parts.port, conn.getsockname()[1]) - before <= 22  # 40 if split
+
+        head, empty = _answer(conn, b"HEAD /drivers/1 HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200") and empty == b""
+        etag = re.search(rb"(?i)etag: (.+)", head).group(1).strip()
+        head, empty = _answer(
+            conn, b"GET /drivers/1 HTTP/1.1\r\nHost: x\r\nIf-None-Match: " + etag + b"\r\n\r\n"
+        )
+        assert head.startswith(b"HTTP/1.1 304") and empty == b""
+        assert _answer(conn, get)[1] == body
