@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from app.backends import Backend
+from app.backends import Backend, limit_offset
 from app.marts import list_columns, reader
 from app.models import (
     CircuitFastestLap,
@@ -158,8 +158,8 @@ async def _select(
     if order:
         sql += f" order by {order}"
     if limit is not None:
-        sql += " limit ? offset ?"
-        params += [limit, offset]
+        sql += f" {limit_offset(limit)}"
+        params.append(offset)
     rows = await backend.fetch_all(sql, params)
     read = reader(struct, list_columns(backend.manifest, struct))
     if len(rows) <= READ_CHUNK:

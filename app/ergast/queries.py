@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.backends import Backend, Row
+from app.backends import Backend, Row, limit_offset
 from app.ergast.grammar import NUMERIC, Query
 
 # Race-level filters on `ra` (the race mart) and result-level ones on `rr` (race_result).
@@ -133,8 +133,8 @@ async def _page(
     backend: Backend, select: str, body: str, where: Where, order: str, limit: int, offset: int
 ) -> Page:
     rows = await backend.fetch_all(
-        f"select {select} {body} where {where.sql()} order by {order} limit ? offset ?",
-        [*where.params, limit, offset],
+        f"select {select} {body} where {where.sql()} order by {order} {limit_offset(limit)}",
+        [*where.params, offset],
     )
     if 0 < len(rows) < limit:  # cut short by the end of the matches: its own count
         return Page(offset + len(rows), rows.dicts())
