@@ -10,7 +10,7 @@ import inspect
 import re
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import msgspec
 from litestar import Request, Response
@@ -158,7 +158,9 @@ def link_header(request: Request, page: Page) -> dict[str, str]:
     has_next, has_prev = page.offset + page.limit < page.total, page.offset > 0
     if not (has_next or has_prev):
         return {}
-    kept = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "offset"])
+    # The raw query string, not `query_params`: its order changes from process to process.
+    query = parse_qsl(request.scope["query_string"].decode(), keep_blank_values=True)
+    kept = urlencode([(k, v) for k, v in query if k != "offset"])
     start = (
         f"{request.scope['path']}?{kept}&offset=" if kept else f"{request.scope['path']}?offset="
     )
