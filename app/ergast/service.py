@@ -3,6 +3,7 @@ resource's queries, and build the MRData document."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -107,6 +108,7 @@ async def answer(backend: Backend, query: Query, url: str, limit: int, offset: i
             round_ = 0  # no standings that season: an empty answer
     filters = queries.values(query, season, round_)
     page = await resource.fetch(backend, filters, limit, offset)
+    long = len(page.rows) > queries.LONG_PAGE
 
     criteria: dict[str, str] = {}
     if season is not None:
@@ -118,6 +120,8 @@ async def answer(backend: Backend, query: Query, url: str, limit: int, offset: i
         if name in query.filters and not (name == "lap" and query.resource == "laps"):
             criteria[label] = query.filters[name]
 
+    if long:
+        await asyncio.sleep(0)  # the document is built in a turn of its own
     if standings:
         if "standing" in query.filters:
             criteria[standings[2]] = query.filters["standing"]
@@ -144,6 +148,8 @@ async def answer(backend: Backend, query: Query, url: str, limit: int, offset: i
         else:
             key, item = IN_RACES[query.resource]
             items = documents.by_race(page.rows, headers, key, item)
+    if long:
+        await asyncio.sleep(0)  # the route encodes it in a turn of its own
     return {
         "MRData": {
             "xmlns": "",
