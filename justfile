@@ -60,6 +60,10 @@ bench *args:
     {{py}} -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev,bench]'
     {{py}} bench/run.py {{args}}
 
+# Instructions per request for one URL, in process under callgrind: an exact A/B of a change (needs valgrind)
+bench-instructions path n="200":
+    {{py}} bench/instructions.py '{{path}}' {{n}}
+
 # Write openapi.json (committed; a test fails when it is stale)
 openapi:
     {{py}} -m app.openapi openapi.json
