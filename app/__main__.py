@@ -16,6 +16,7 @@ OPTIONS = {
     "--workers": ("workers", int, "serving processes"),
     "--backend": ("backend", str, "the database to serve from"),
     "--log-level": ("log_level", str, "log verbosity"),
+    "--access-log": ("access_log", bool, "one JSON line per request (at log level info)"),
     "--drain-seconds": (
         "drain_seconds",
         float,
@@ -34,8 +35,10 @@ def parser() -> argparse.ArgumentParser:
     )
     for option, (field, type_, text) in OPTIONS.items():
         default = getattr(defaults, field)
-        shown = "cores available" if default is None else default
+        shown = "cores available" if default is None else "off" if default is False else default
         kwargs: dict = {"type": type_}
+        if type_ is bool:  # a flag: given, it is on
+            kwargs = {"action": "store_const", "const": "true"}
         if field == "backend":
             kwargs["choices"] = ("sqlite", "postgres", "parquet")
         if field == "log_level":

@@ -80,7 +80,7 @@ class RacingApp(Litestar):
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
-    logging_config = logs.configure_logging(settings.log_level)
+    logging_config = logs.configure_logging(settings.log_level, settings.access_log)
     metrics = metrics_from_env()
 
     @asynccontextmanager

@@ -391,12 +391,12 @@ def main(argv: list[str] | None = None) -> int:
                 mixed=True,
             )
         )
-        quiet = {"RACING_LOG_LEVEL": "warning"}  # the JSON request lines are `info`
+        logged = {"RACING_ACCESS_LOG": "1"}  # the JSON request lines, off by default
         plans.append(
             Plan(
-                "sqlite, no access log",
+                "sqlite, access log on",
                 lambda: api_server(
-                    "sqlite, no access log", "sqlite", artifacts, url, workdir, extra_env=quiet
+                    "sqlite, access log on", "sqlite", artifacts, url, workdir, extra_env=logged
                 ),
                 ["driver"],
             )

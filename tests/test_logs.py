@@ -57,10 +57,12 @@ def request_lines(lines: list[dict]) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def served(sample_build, tmp_path_factory):
-    """A live `python -m app` at log level info: (url, log path), and every line it wrote once
-    it has stopped (start-up and shutdown included)."""
+    """A live `python -m app --access-log` at log level info: (url, log path), and every line it
+    wrote once it has stopped (start-up and shutdown included)."""
     log = tmp_path_factory.mktemp("logs") / "server.log"
-    with running_app(sample_build.directory.parent, log, log_level="info") as (url, _):
+    with running_app(
+        sample_build.directory.parent, log, log_level="info", env={"RACING_ACCESS_LOG": "1"}
+    ) as (url, _):
         yield url, log
 
 
@@ -142,16 +144,45 @@ def capture_lines(capsys) -> list[dict]:
 
 def test_level_warning_drops_request_lines_but_still_echoes_the_id(sample_build, capsys):
     capture_lines(capsys)  # lines an earlier test in this process left pending are not ours
-    app = create_app(Settings(artifacts_dir=sample_build.directory.parent, log_level="warning"))
+    artifacts = sample_build.directory.parent
+    app = create_app(Settings(artifacts_dir=artifacts, log_level="warning", access_log=True))
     with TestClient(app) as client:
         answer = client.get("/drivers/1", headers={"x-request-id": "quiet-1"})
     assert answer.headers["x-request-id"] == "quiet-1"
     assert capture_lines(capsys) == []  # not even the info-level start-up event
 
-    app = create_app(Settings(artifacts_dir=sample_build.directory.parent, log_level="debug"))
+    app = create_app(Settings(artifacts_dir=artifacts, log_level="debug", access_log=True))
     with TestClient(app) as client:
         client.get("/drivers/1", headers={"x-request-id": "loud-1"})
     assert "loud-1" in request_lines(capture_lines(capsys))
+
+
+def test_request_lines_are_off_unless_asked_for(sample_build, capsys, monkeypatch):
+    """By default (a line costs about a fifth of a cached answer) no request lines, but the
+    events and the echoed id; `RACING_ACCESS_LOG=1` (or `--access-log`) turns them on."""
+    capture_lines(capsys)
+    monkeypatch.setenv("RACING_ARTIFACTS", str(sample_build.directory.parent))
+    monkeypatch.delenv("RACING_ACCESS_LOG", raising=False)
+    monkeypatch.delenv("RACING_LOG_LEVEL", raising=False)
+    with TestClient(create_app()) as client:
+        for _ in range(2):  # answered, then replayed from the cache
+            answer = client.get("/drivers/1", headers={"x-request-id": "default-1"})
+            assert answer.headers["x-request-id"] == "default-1"
+    lines = capture_lines(capsys)
+    assert request_lines(lines) == {}
+    assert [line["event"] for line in lines if line["logger"] == "racing"] == [
+        "startup",
+        "shutdown",
+    ]
+
+    monkeypatch.setenv("RACING_ACCESS_LOG", "1")
+    with TestClient(create_app()) as client:
+        for _ in range(2):
+            client.get("/drivers/1", headers={"x-request-id": "asked-1"})
+    assert [line["status"] for line in capture_lines(capsys) if line["event"] == "request"] == [
+        200,
+        200,
+    ]
 
 
 @pytest.mark.parametrize(
@@ -179,7 +210,7 @@ def test_an_error_line_carries_the_request_id(sample_build, capsys):
     async def boom() -> str:
         raise RuntimeError("kaboom")
 
-    app = create_app(Settings(artifacts_dir=sample_build.directory.parent))
+    app = create_app(Settings(artifacts_dir=sample_build.directory.parent, access_log=True))
     app.register(boom)
     with TestClient(app) as client:
         assert client.get("/boom", headers={"x-request-id": "boom-1"}).status_code == 500
@@ -199,7 +230,7 @@ def test_an_unknown_level_is_a_one_line_error(sample_build):
 def test_promtail_pipeline_reads_fields_the_log_has(sample_build, capsys):
     """The JSON stage extracts only fields a request line has; labels are few and come from
     extracted fields; the timestamp stage reads `time` in the format the log writes."""
-    app = create_app(Settings(artifacts_dir=sample_build.directory.parent))
+    app = create_app(Settings(artifacts_dir=sample_build.directory.parent, access_log=True))
     with TestClient(app) as client:
         client.get("/drivers/1", headers={"x-request-id": "promtail-1"})
     line = request_lines(capture_lines(capsys))["promtail-1"]
@@ -230,7 +261,7 @@ def test_a_data_switch_is_a_json_event_and_later_lines_carry_the_new_version(tmp
     v1 = build(TINY, artifacts, quiet)
     load_sqlite(v1.directory, quiet)
     log = tmp_path / "server.log"
-    with running_app(artifacts, log, log_level="info") as (url, _):
+    with running_app(artifacts, log, log_level="info", env={"RACING_ACCESS_LOG": "1"}) as (url, _):
         v2 = build(variant(tmp_path / "v2", "v2"), artifacts, quiet)
         load_sqlite(v2.directory, quiet)
         deadline = time.monotonic() + 20

@@ -18,7 +18,9 @@ from app.settings import Settings
 @pytest.fixture()
 def fresh(sample_build):
     """A client with an empty cache, request lines on."""
-    settings = Settings(artifacts_dir=sample_build.directory.parent, log_level="info")
+    settings = Settings(
+        artifacts_dir=sample_build.directory.parent, log_level="info", access_log=True
+    )
     with TestClient(create_app(settings)) as client:
         yield client
 

@@ -40,6 +40,7 @@ def test_help_lists_the_options_and_their_variables():
         ("--workers", "RACING_WORKERS"),
         ("--backend", "RACING_BACKEND"),
         ("--log-level", "RACING_LOG_LEVEL"),
+        ("--access-log", "RACING_ACCESS_LOG"),
         ("--drain-seconds", "RACING_DRAIN_SECONDS"),
     ]:
         assert option in result.stdout and variable in result.stdout

@@ -104,7 +104,8 @@ def write_line(
     version: bytes,
     rid: str,
 ) -> None:
-    """The request's line, when request lines are on (`RACING_LOG_LEVEL` info or debug)."""
+    """The request's line, when request lines are on (`RACING_ACCESS_LOG`, at `RACING_LOG_LEVEL`
+    info or debug)."""
     if not logs.lines.enabled:
         return
     client = scope.get("client")
