@@ -12,19 +12,7 @@ from litestar.serialization import encode_json
 
 from app.models import Page
 from app.routes.common import JSON_CHUNK, json_body
-
-
-class Team(msgspec.Struct, frozen=True, kw_only=True):
-    ref: str
-    points: float
-
-
-class Line(msgspec.Struct, frozen=True, kw_only=True):
-    name: str
-    number: int | None
-    delta: float
-    born: datetime.date | None
-    teams: list[Team]
+from tests.test_csv import Line, Team
 
 
 def lines(count: int) -> list[Line]:
@@ -33,6 +21,7 @@ def lines(count: int) -> list[Line]:
             name=f'Pérez "{i}", Jr.\n' if i % 7 == 0 else f"D{i}",
             number=i if i % 3 else None,
             delta=i / 3 - 100,
+            champion=i % 2 == 0,
             born=datetime.date(1950 + i % 70, 1 + i % 12, 1 + i % 28) if i % 4 else None,
             teams=[Team(ref=f"t{i}", points=0.1 * i)] if i % 5 else [],
         )

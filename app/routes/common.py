@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl, urlencode
 
 import msgspec
-from litestar import Request, Response
+from litestar import MediaType, Request, Response
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ClientException
 from litestar.openapi.spec import Example, OpenAPI, OpenAPIMediaType, OpenAPIType, Schema
@@ -224,7 +224,7 @@ async def respond(request: Request, result: Page | list, struct: type[msgspec.St
     if not wants_csv(request):
         if len(result.data if isinstance(result, Page) else result) <= JSON_CHUNK:
             return Response(result, headers=headers)
-        return Response(await json_body(result), media_type=JSON_MEDIA_TYPE, headers=headers)
+        return Response(await json_body(result), media_type=MediaType.JSON, headers=headers)
     items = result.data if isinstance(result, Page) else result
     if isinstance(result, Page):
         headers["X-Total-Count"] = str(result.total)
@@ -280,7 +280,6 @@ def _field(text: str) -> str:
     return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES(text) else text
 
 
-JSON_MEDIA_TYPE = "application/json"
 JSON_CHUNK = 200  # rows encoded between turns of the event loop (~0.1 ms of msgspec)
 _encode_json = msgspec.json.Encoder().encode
 _EMPTY_PAGE_HEAD = b'{"data":[]'
@@ -300,7 +299,6 @@ async def json_body(result: Page | list) -> bytes:
     if not isinstance(result, Page):
         return listed
     rest = _encode_json(msgspec.structs.replace(result, data=[]))
-    assert rest.startswith(_EMPTY_PAGE_HEAD), rest  # Page's field order changed
     return b'{"data":' + listed + rest[len(_EMPTY_PAGE_HEAD) :]
 
 
